@@ -1,0 +1,143 @@
+// AwLwwMap: the add-wins, last-write-wins map of string keys to byte values that every member
+// holds (members and workloads live in it, see sidecar/).
+//
+// Semantics, as delta_crdt_ex's AWLWWMap:
+//  - Each write (Put or Remove) issues a new dot and *covers* the dots currently live for its
+//    key, i.e. the writes it has observed. A covered write is dead everywhere it arrives.
+//  - Add wins: a Remove only kills the writes it observed, so a Put concurrent with a Remove
+//    survives it.
+//  - Last write wins between concurrent Puts of one key: the visible value is the live value
+//    with the greatest (timestamp, replica) pair. Timestamps come from the caller (the agent
+//    uses a hybrid logical clock, common/hybrid_clock.h); the map never reads a clock.
+//  - A Remove leaves a tombstone entry (a dot with no value) so that version-vector anti-entropy
+//    can carry it to replicas that missed it. CollectGarbage drops a tombstone, and the covers
+//    list of an entry, once every known member has seen the entry's dot.
+//
+// Covers are transitive: an entry lists every dot it supersedes, directly or through the writes
+// it superseded, until garbage collection trims them. So a replica that missed a chain of
+// writes still learns, from the last one alone, that every older one is dead.
+//
+// Every mutation returns the Delta to ship; Join merges a delta or a whole state. Join is
+// idempotent, commutative and associative. A DiffCallback passed to Join (or to the mutators)
+// hears each key whose *visible* value changed: added, updated or removed; writing an unchanged
+// value reports nothing.
+//
+// Threading: single-threaded; the owner (the supervisor's event loop) serializes all calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "crdt/dot.h"
+
+namespace herd::crdt {
+
+// One write of one key: a value, or a tombstone.
+struct Entry {
+  Dot dot;
+  uint64_t timestamp = 0;     // caller's LWW timestamp (HLC)
+  bool tombstone = false;     // a Remove; value is empty
+  std::string value;
+  std::vector<Dot> covers;    // dots this write supersedes (sorted, unique)
+
+  friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+struct KeyedEntry {
+  std::string key;
+  Entry entry;
+  friend bool operator==(const KeyedEntry&, const KeyedEntry&) = default;
+};
+
+// What one replica ships to another: entries plus the dots the sender speaks for.
+//
+// Join rule (the standard dot-store join): a live local entry whose dot is in `context` but not
+// among `entries` is dead; an incoming entry whose dot the receiver has not seen is added;
+// then the receiver's context absorbs `context`. For a mutation or a diff, `context` is the
+// entries' dots plus their covers; for a whole state (`full_state`), it is the sender's whole
+// context, which lets a far-behind replica drop everything the sender knows is dead.
+struct Delta {
+  std::vector<KeyedEntry> entries;
+  CausalContext context;
+  bool full_state = false;
+
+  bool empty() const { return entries.empty() && context.empty(); }
+  friend bool operator==(const Delta&, const Delta&) = default;
+};
+
+enum class DiffKind { kAdded, kUpdated, kRemoved };
+
+struct Diff {
+  DiffKind kind;
+  std::string_view key;
+  std::optional<std::string_view> old_value;  // absent for kAdded
+  std::optional<std::string_view> new_value;  // absent for kRemoved
+};
+
+// Called once per changed key, after the whole join has been applied, so the map may be read
+// from the callback (but not mutated). The string_views are valid during the call only.
+using DiffCallback = std::function<void(const Diff&)>;
+
+class AwLwwMap {
+ public:
+  explicit AwLwwMap(ReplicaId self);
+
+  ReplicaId self() const { return self_; }
+
+  // Writes `value` under `key` with LWW timestamp `timestamp`. Always issues a dot (so the
+  // write orders after what it observed), but reports a diff only if the visible value changed.
+  Delta Put(std::string_view key, std::string_view value, uint64_t timestamp,
+            const DiffCallback& on_diff = nullptr);
+  // Removes `key`. Removing an absent key is a no-op and returns an empty delta.
+  Delta Remove(std::string_view key, uint64_t timestamp, const DiffCallback& on_diff = nullptr);
+
+  // Merges a delta or a whole state from a peer (or from disk).
+  void Join(const Delta& delta, const DiffCallback& on_diff = nullptr);
+
+  // The visible value of `key`, if any. The view is valid until the next mutation or join.
+  std::optional<std::string_view> Get(std::string_view key) const;
+  bool Contains(std::string_view key) const { return Get(key).has_value(); }
+  // Visits every visible key in key order whose key starts with `prefix`.
+  void ForEachPrefix(std::string_view prefix,
+                     const std::function<void(std::string_view key, std::string_view value)>& fn)
+      const;
+  // Visits visible keys in key order starting strictly after `after` (for paged lists); stops
+  // when fn returns false.
+  void ScanFrom(std::string_view prefix, std::string_view after,
+                const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
+  size_t size() const;                 // visible keys
+  size_t tombstone_count() const;      // tombstone entries held
+  size_t entry_count() const;          // all entries held (values and tombstones)
+  const CausalContext& context() const { return context_; }
+
+  // Anti-entropy: every entry (value or tombstone) whose dot `peer` has not seen, with a
+  // context of those dots and their covers. Proportional to the difference, not to the map.
+  // When `peer` has not seen every tombstone this replica already collected, a diff could
+  // resurrect what they removed, so the whole state is returned instead (full_state = true).
+  Delta DeltaSince(const CausalContext& peer) const;
+  // The whole state: every entry and the whole context.
+  Delta State() const;
+  // True when DeltaSince(peer) would have to fall back to the whole state.
+  bool NeedsFullState(const CausalContext& peer) const;
+
+  // Drops tombstones, and trims covers, for entries whose dot every known member has seen.
+  // `seen_by_all` is CommonVersionVector over every known member's acknowledged context,
+  // including this replica's own. Returns how many tombstones were dropped.
+  size_t CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all);
+
+ private:
+  // implementation-defined
+  struct KeyState;
+  ReplicaId self_;
+  CausalContext context_;
+  uint64_t counter_ = 0;
+};
+
+}  // namespace herd::crdt
