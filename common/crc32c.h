@@ -1,0 +1,16 @@
+// CRC32C (Castagnoli): the checksum of every frame herd writes to disk or sends to a peer.
+// Table-driven, 8 bytes at a time; pure functions, any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace herd {
+
+// Extends `crc` (the CRC of earlier bytes, 0 to start) with `n` bytes at `data`.
+uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n);
+inline uint32_t Crc32c(const void* data, size_t n) { return Crc32cExtend(0, data, n); }
+inline uint32_t Crc32c(std::string_view s) { return Crc32c(s.data(), s.size()); }
+
+}  // namespace herd
