@@ -1,0 +1,80 @@
+#include "common/bytes.h"
+
+namespace herd {
+namespace {
+Status Truncated(std::string_view what, size_t pos) {
+  return InvalidArgument(std::string(what) + ": truncated at byte " + std::to_string(pos));
+}
+}  // namespace
+
+void ByteWriter::Varint(uint64_t v) {
+  while (v >= 0x80) {
+    out_.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out_.push_back(static_cast<char>(v));
+}
+
+void ByteWriter::Fixed32(uint32_t v) {
+  for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+void ByteWriter::Bytes(std::string_view s) {
+  Varint(s.size());
+  out_.append(s);
+}
+
+Result<uint8_t> ByteReader::U8(std::string_view what) {
+  if (remaining() < 1) return Truncated(what, pos_);
+  return static_cast<uint8_t>(in_[pos_++]);
+}
+
+Result<uint64_t> ByteReader::Varint(std::string_view what) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (remaining() < 1) return Truncated(what, pos_);
+    uint8_t b = static_cast<uint8_t>(in_[pos_++]);
+    if (shift == 63 && b > 1) {
+      return InvalidArgument(std::string(what) + ": varint overflows 64 bits");
+    }
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  return InvalidArgument(std::string(what) + ": varint longer than 10 bytes");
+}
+
+Result<uint32_t> ByteReader::Fixed32(std::string_view what) {
+  if (remaining() < 4) return Truncated(what, pos_);
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+  pos_ += 4;
+  return v;
+}
+
+Result<std::string_view> ByteReader::Bytes(std::string_view what, size_t max) {
+  ASSIGN_OR_RETURN(uint64_t n, Varint(what));
+  if (n > max) {
+    return InvalidArgument(std::string(what) + ": length " + std::to_string(n) +
+                           " exceeds the limit of " + std::to_string(max));
+  }
+  if (n > remaining()) {
+    return InvalidArgument(std::string(what) + ": length " + std::to_string(n) +
+                           " exceeds the remaining " + std::to_string(remaining()) + " bytes");
+  }
+  std::string_view s = in_.substr(pos_, n);
+  pos_ += n;
+  return s;
+}
+
+Result<uint64_t> ByteReader::Count(std::string_view what, size_t min_item_bytes) {
+  ASSIGN_OR_RETURN(uint64_t n, Varint(what));
+  if (min_item_bytes == 0) min_item_bytes = 1;
+  if (n > remaining() / min_item_bytes) {
+    return InvalidArgument(std::string(what) + ": count " + std::to_string(n) +
+                           " cannot fit in the remaining " + std::to_string(remaining()) +
+                           " bytes");
+  }
+  return n;
+}
+
+}  // namespace herd
