@@ -22,7 +22,8 @@
 // hears each key whose *visible* value changed: added, updated or removed; writing an unchanged
 // value reports nothing.
 //
-// Threading: single-threaded; the owner (the supervisor's event loop) serializes all calls.
+// Threading: single-threaded; the owner (the supervisor's event loop) serializes all calls,
+// const ones included (DeltaSince may sort an internal index).
 #pragma once
 
 #include <cstdint>
@@ -35,16 +36,17 @@
 #include <vector>
 
 #include "crdt/dot.h"
+#include "crdt/dot_index.h"
 
 namespace herd::crdt {
 
 // One write of one key: a value, or a tombstone.
 struct Entry {
   Dot dot;
-  uint64_t timestamp = 0;     // caller's LWW timestamp (HLC)
-  bool tombstone = false;     // a Remove; value is empty
+  uint64_t timestamp = 0;  // caller's LWW timestamp (HLC)
+  bool tombstone = false;  // a Remove; value is empty
   std::string value;
-  std::vector<Dot> covers;    // dots this write supersedes (sorted, unique)
+  std::vector<Dot> covers;  // dots this write supersedes (sorted, unique)
 
   friend bool operator==(const Entry&, const Entry&) = default;
 };
@@ -87,6 +89,11 @@ using DiffCallback = std::function<void(const Diff&)>;
 class AwLwwMap {
  public:
   explicit AwLwwMap(ReplicaId self);
+  // Not copyable (the indexes point into the map); to copy, Join another map's State().
+  AwLwwMap(const AwLwwMap&) = delete;
+  AwLwwMap& operator=(const AwLwwMap&) = delete;
+  AwLwwMap(AwLwwMap&&) = default;
+  AwLwwMap& operator=(AwLwwMap&&) = default;
 
   ReplicaId self() const { return self_; }
 
@@ -97,24 +104,28 @@ class AwLwwMap {
   // Removes `key`. Removing an absent key is a no-op and returns an empty delta.
   Delta Remove(std::string_view key, uint64_t timestamp, const DiffCallback& on_diff = nullptr);
 
-  // Merges a delta or a whole state from a peer (or from disk).
+  // Merges a delta or a whole state from a peer (or from disk). The counter continues after
+  // the highest dot of this replica the delta carries, so a member reloading its state keeps
+  // issuing fresh dots. Joining a whole state also raises this replica's collection horizon to
+  // the sender's context: the sender may have collected garbage, so peers behind it get whole
+  // states from here too (see NeedsFullState).
   void Join(const Delta& delta, const DiffCallback& on_diff = nullptr);
 
   // The visible value of `key`, if any. The view is valid until the next mutation or join.
   std::optional<std::string_view> Get(std::string_view key) const;
   bool Contains(std::string_view key) const { return Get(key).has_value(); }
   // Visits every visible key in key order whose key starts with `prefix`.
-  void ForEachPrefix(std::string_view prefix,
-                     const std::function<void(std::string_view key, std::string_view value)>& fn)
-      const;
+  void ForEachPrefix(
+      std::string_view prefix,
+      const std::function<void(std::string_view key, std::string_view value)>& fn) const;
   // Visits visible keys in key order starting strictly after `after` (for paged lists); stops
   // when fn returns false.
   void ScanFrom(std::string_view prefix, std::string_view after,
                 const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
-  size_t size() const;                 // visible keys
-  size_t tombstone_count() const;      // tombstone entries held
-  size_t entry_count() const;          // all entries held (values and tombstones)
+  size_t size() const;             // visible keys
+  size_t tombstone_count() const;  // tombstone entries held
+  size_t entry_count() const;      // all entries held (values and tombstones)
   const CausalContext& context() const { return context_; }
 
   // Anti-entropy: every entry (value or tombstone) whose dot `peer` has not seen, with a
@@ -132,12 +143,53 @@ class AwLwwMap {
   // including this replica's own. Returns how many tombstones were dropped.
   size_t CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all);
 
+  // For tests: checks the indexes and counters against the entries. Returns the first
+  // violation found, or an empty string.
+  std::string CheckInvariants() const;
+
  private:
-  // implementation-defined
-  struct KeyState;
+  // The live entries ("heads") of one key, sorted by dot. Usually one; more after concurrent
+  // writes. A key whose heads are all tombstones is absent; a key with no heads is erased.
+  struct KeyState {
+    std::vector<Entry> heads;
+  };
+  using Keys = std::map<std::string, KeyState, std::less<>>;
+  // A key one join touched and what it showed before (see JoinTracker in aw_lww_map.cc).
+  struct TouchedKey {
+    Keys::iterator key_it;
+    bool had = false;
+    std::string old_value;
+  };
+  class JoinTracker;
+
+  static const Entry* Visible(const KeyState& state);
+  Delta Write(std::string_view key, bool tombstone, std::string_view value, uint64_t timestamp,
+              const DiffCallback& on_diff);
+  // Adds `entry` to the heads of `key_it` and indexes it; false when its dot is already held.
+  bool InsertHead(Keys::iterator key_it, Entry entry);
+  // Unindexes and erases heads[i] of `key_it`; the caller erases the key once it is empty.
+  void EraseHead(Keys::iterator key_it, size_t i);
+  void AppendWithContext(const Keys::iterator& key_it, const Entry& e, Delta* out) const;
+
   ReplicaId self_;
   CausalContext context_;
   uint64_t counter_ = 0;
+  Keys keys_;
+  // Dot -> the key holding it: answers "which key holds dot d" and "which entries of r come
+  // after counter n" without scanning the map.
+  DotIndex<Keys::iterator> dots_;
+  // Join's scratch space, kept from join to join to spare allocations.
+  std::vector<std::pair<Dot, Keys::iterator>> doomed_;
+  std::vector<TouchedKey> touched_;
+  // Per replica, the highest counter whose tombstone this replica dropped or whose covers it
+  // trimmed (or, after a full-state join, the sender's contiguous range: the sender may have).
+  // A peer below it may hold writes nothing left here can kill: it gets the whole state.
+  std::map<ReplicaId, uint64_t> gc_horizon_;
+  // Per replica, the counter up to which CollectGarbage already ran.
+  std::map<ReplicaId, uint64_t> gc_done_;
+  size_t visible_count_ = 0;
+  size_t tombstone_count_ = 0;
+  size_t entry_count_ = 0;
 };
 
 }  // namespace herd::crdt

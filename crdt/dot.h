@@ -40,11 +40,17 @@ std::string ToString(const Dot& d);
 // extends its replica's contiguous range moves into the version vector.
 class CausalContext {
  public:
+  // Dots with counter 0 name no write: every context contains them and Add ignores them.
   bool Contains(const Dot& d) const;
   void Add(const Dot& d);
+  // Adds every dot (r,1)..(r,n) at once (what a decoder or a test needs to rebuild a vector).
+  void AddUpTo(ReplicaId r, uint64_t n);
   void Merge(const CausalContext& other);
-  // The next counter replica `r` would issue if it had seen only this context.
-  uint64_t Max(ReplicaId r) const;  // highest contiguous counter of r, 0 if none
+  // The highest counter c of `r` such that (r,1)..(r,c) are all seen; 0 if none.
+  uint64_t Max(ReplicaId r) const;
+  // The highest counter of `r` seen at all, counting the cloud: a replica restarting from a
+  // persisted state continues after it.
+  uint64_t HighestCounter(ReplicaId r) const;
   // True when every dot in `other` is in this context.
   bool Includes(const CausalContext& other) const;
   bool empty() const { return vv_.empty() && cloud_.empty(); }
@@ -63,6 +69,7 @@ class CausalContext {
 
 // The element-wise minimum of contiguous ranges: what every one of `contexts` has seen for sure.
 // Cloud dots are ignored (conservative). Used to decide which tombstones all members have seen.
-std::map<ReplicaId, uint64_t> CommonVersionVector(const std::vector<const CausalContext*>& contexts);
+std::map<ReplicaId, uint64_t> CommonVersionVector(
+    const std::vector<const CausalContext*>& contexts);
 
 }  // namespace herd::crdt

@@ -1,0 +1,107 @@
+// AwLwwMap: anti-entropy (DeltaSince, State), garbage collection and the invariant check.
+#include <algorithm>
+
+#include "crdt/aw_lww_map.h"
+
+namespace herd::crdt {
+
+bool AwLwwMap::NeedsFullState(const CausalContext& peer) const {
+  for (const auto& [r, horizon] : gc_horizon_) {
+    if (peer.Max(r) < horizon) return true;
+  }
+  return false;
+}
+
+Delta AwLwwMap::DeltaSince(const CausalContext& peer) const {
+  if (NeedsFullState(peer)) return State();
+  Delta out;
+  const bool peer_has_cloud = peer.cloud_size() > 0;
+  for (ReplicaId r : dots_.Replicas()) {
+    // Only entries above what the peer has contiguously are visited: the cost follows the
+    // difference, not the map.
+    dots_.ForEachInRange(r, peer.Max(r), UINT64_MAX, [&](const Dot& d, const Keys::iterator& it) {
+      if (peer_has_cloud && peer.Contains(d)) return;
+      for (const Entry& e : it->second.heads) {
+        if (e.dot == d) AppendWithContext(it, e, &out);
+      }
+    });
+  }
+  return out;
+}
+
+Delta AwLwwMap::State() const {
+  Delta out;
+  out.entries.reserve(entry_count_);
+  for (const auto& [key, state] : keys_) {
+    for (const Entry& e : state.heads) out.entries.push_back(KeyedEntry{key, e});
+  }
+  out.context = context_;
+  out.full_state = true;
+  return out;
+}
+
+size_t AwLwwMap::CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all) {
+  size_t dropped = 0;
+  for (const auto& [r, seen] : seen_by_all) {
+    // Never past what this replica has seen itself: an entry at or below `limit` is in the
+    // context, so it can never arrive later, and one pass per counter is enough.
+    const uint64_t limit = std::min(seen, context_.Max(r));
+    uint64_t& done = gc_done_[r];
+    if (limit <= done) continue;
+    // Copied out first: dropping a tombstone erases its index entry.
+    std::vector<std::pair<uint64_t, Keys::iterator>> range;
+    dots_.ForEachInRange(r, done, limit, [&range](const Dot& d, const Keys::iterator& it) {
+      range.emplace_back(d.counter, it);
+    });
+    uint64_t& horizon = gc_horizon_[r];
+    for (const auto& [counter, key_it] : range) {
+      const Dot d{r, counter};
+      std::vector<Entry>& heads = key_it->second.heads;
+      auto e =
+          std::find_if(heads.begin(), heads.end(), [&d](const Entry& x) { return x.dot == d; });
+      if (e == heads.end()) continue;  // unreachable while the index is consistent
+      if (e->tombstone) {
+        horizon = std::max(horizon, counter);
+        EraseHead(key_it, static_cast<size_t>(e - heads.begin()));
+        if (heads.empty()) keys_.erase(key_it);
+        ++dropped;
+      } else if (!e->covers.empty()) {
+        horizon = std::max(horizon, counter);
+        std::vector<Dot>().swap(e->covers);
+      }
+    }
+    if (horizon == 0) gc_horizon_.erase(r);
+    done = limit;
+  }
+  return dropped;
+}
+
+std::string AwLwwMap::CheckInvariants() const {
+  size_t entries = 0, tombstones = 0, visible = 0;
+  for (const auto& [key, state] : keys_) {
+    if (state.heads.empty()) return "key " + key + " has no heads";
+    for (size_t i = 0; i < state.heads.size(); ++i) {
+      const Entry& e = state.heads[i];
+      if (i > 0 && !(state.heads[i - 1].dot < e.dot)) return "heads of " + key + " not sorted";
+      if (!context_.Contains(e.dot)) return "entry " + ToString(e.dot) + " not in context";
+      if (e.tombstone && !e.value.empty()) return "tombstone " + ToString(e.dot) + " has value";
+      if (!std::is_sorted(e.covers.begin(), e.covers.end())) return "covers not sorted";
+      const Keys::iterator* it = dots_.Find(e.dot);
+      if (it == nullptr) return "entry " + ToString(e.dot) + " not indexed";
+      if ((*it)->first != key) return "entry " + ToString(e.dot) + " indexed under the wrong key";
+      ++entries;
+      if (e.tombstone) ++tombstones;
+    }
+    if (Visible(state) != nullptr) ++visible;
+  }
+  if (dots_.size() != entries) {
+    return "index holds " + std::to_string(dots_.size()) + " dots, map " + std::to_string(entries);
+  }
+  if (entries != entry_count_) return "entry_count_ is stale";
+  if (tombstones != tombstone_count_) return "tombstone_count_ is stale";
+  if (visible != visible_count_) return "visible_count_ is stale";
+  if (counter_ < context_.HighestCounter(self_)) return "counter behind the context";
+  return {};
+}
+
+}  // namespace herd::crdt

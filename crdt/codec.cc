@@ -1,0 +1,412 @@
+#include "crdt/codec.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "common/crc32c.h"
+
+namespace herd::crdt {
+namespace {
+
+constexpr char kMagic0 = 'h';
+constexpr char kMagic1 = 'D';
+constexpr uint8_t kKindDelta = 1;
+constexpr uint8_t kKindContext = 2;
+constexpr uint64_t kDeltaFullState = 1;
+constexpr uint64_t kEntryTombstone = 1;
+// The fewest payload bytes one element can take: what a count is checked against.
+constexpr size_t kMinEntryBytes = 7;  // key len, replica, counter, ts, flags, value len, covers
+constexpr size_t kMinDotBytes = 2;    // replica index, counter
+constexpr size_t kReplicaBytes = 8;
+
+std::string Str(uint64_t v) { return std::to_string(v); }
+
+// ---- Encoding ----
+
+void PutVarint(std::string* out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, n);
+}
+
+void PutFixed(std::string* out, uint64_t v, int bytes) {
+  char buf[8];
+  for (int i = 0; i < bytes; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+  out->append(buf, static_cast<size_t>(bytes));
+}
+
+void PutBytes(std::string* out, std::string_view s) {
+  PutVarint(out, s.size());
+  out->append(s);
+}
+
+// The replicas a payload mentions, sorted: dots refer to them by index.
+class ReplicaTable {
+ public:
+  void Note(ReplicaId r) {
+    if (!ids_.empty() && r == last_) return;
+    auto it = std::lower_bound(ids_.begin(), ids_.end(), r);
+    if (it == ids_.end() || *it != r) ids_.insert(it, r);
+    last_ = r;
+  }
+  void NoteContext(const CausalContext& c) {
+    for (const auto& [r, n] : c.version_vector()) Note(r);
+    for (const Dot& d : c.cloud()) Note(d.replica);
+  }
+  uint64_t IndexOf(ReplicaId r) const {
+    return static_cast<uint64_t>(std::lower_bound(ids_.begin(), ids_.end(), r) - ids_.begin());
+  }
+  void Write(std::string* out) const {
+    PutVarint(out, ids_.size());
+    for (ReplicaId r : ids_) PutFixed(out, r, 8);
+  }
+  void PutDot(std::string* out, const Dot& d) const {
+    PutVarint(out, IndexOf(d.replica));
+    PutVarint(out, d.counter);
+  }
+
+ private:
+  std::vector<ReplicaId> ids_;
+  ReplicaId last_ = 0;
+};
+
+void PutContext(std::string* out, const ReplicaTable& table, const CausalContext& c) {
+  PutVarint(out, c.version_vector().size());
+  for (const auto& [r, n] : c.version_vector()) table.PutDot(out, Dot{r, n});
+  PutVarint(out, c.cloud().size());
+  for (const Dot& d : c.cloud()) table.PutDot(out, d);
+}
+
+// Fills in the header in front of a payload written after kFrameHeaderSize placeholder bytes.
+std::string Seal(std::string frame, uint8_t kind) {
+  const size_t payload_size = frame.size() - kFrameHeaderSize;
+  const uint32_t crc = Crc32c(frame.data() + kFrameHeaderSize, payload_size);
+  std::string header;
+  header.push_back(kMagic0);
+  header.push_back(kMagic1);
+  header.push_back(static_cast<char>(kFormatVersion));
+  header.push_back(static_cast<char>(kind));
+  PutFixed(&header, payload_size, 4);
+  PutFixed(&header, crc, 4);
+  frame.replace(0, kFrameHeaderSize, header);
+  return frame;
+}
+
+// ---- Decoding ----
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  size_t remaining() const { return in_.size() - pos_; }
+
+  Status Varint(const std::string& what, uint64_t* out) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ == in_.size()) return InvalidArgument(what + ": varint runs past the payload");
+      const uint8_t b = static_cast<uint8_t>(in_[pos_++]);
+      if (shift == 63 && b > 1) return InvalidArgument(what + ": varint overflows 64 bits");
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        if (b == 0 && shift > 0) return InvalidArgument(what + ": varint is not minimal");
+        *out = v;
+        return Status::Ok();
+      }
+    }
+    return InvalidArgument(what + ": varint overflows 64 bits");
+  }
+
+  Status Fixed64(const std::string& what, uint64_t* out) {
+    if (remaining() < 8) {
+      return InvalidArgument(what + " needs 8 bytes, " + Str(remaining()) + " remain");
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    *out = v;
+    return Status::Ok();
+  }
+
+  Status Bytes(const std::string& what, std::string* out) {
+    uint64_t n = 0;
+    RETURN_IF_ERROR(Varint(what + " length", &n));
+    if (n > remaining()) {
+      return InvalidArgument(what + " length " + Str(n) + " exceeds remaining " + Str(remaining()) +
+                             " bytes");
+    }
+    out->assign(in_.data() + pos_, n);
+    pos_ += n;
+    return Status::Ok();
+  }
+
+  // A count of elements that each take at least `min_bytes`.
+  Status Count(const std::string& what, size_t min_bytes, uint64_t* out) {
+    RETURN_IF_ERROR(Varint(what, out));
+    if (*out > remaining() / min_bytes) {
+      return InvalidArgument(what + " " + Str(*out) + " exceeds what the remaining " +
+                             Str(remaining()) + " bytes can hold");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+class DotReader {
+ public:
+  Status ReadTable(Reader* in) {
+    uint64_t n = 0;
+    RETURN_IF_ERROR(in->Count("replica count", kReplicaBytes, &n));
+    ids_.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t id = 0;
+      RETURN_IF_ERROR(in->Fixed64("replica " + Str(i), &id));
+      if (!ids_.empty() && id <= ids_.back()) {
+        return InvalidArgument("replica " + Str(i) + " id " + Str(id) +
+                               " is not above the previous one (table must ascend)");
+      }
+      ids_.push_back(id);
+    }
+    used_.assign(n, false);
+    return Status::Ok();
+  }
+
+  // Reads (replica index, counter >= 1). `index` is the table position, for ordering checks.
+  Status Read(Reader* in, const std::string& what, Dot* d, uint64_t* index) {
+    RETURN_IF_ERROR(in->Varint(what + " replica index", index));
+    if (*index >= ids_.size()) {
+      return InvalidArgument(what + " replica index " + Str(*index) + " out of range (" +
+                             Str(ids_.size()) + " replicas)");
+    }
+    RETURN_IF_ERROR(in->Varint(what + " counter", &d->counter));
+    if (d->counter == 0) return InvalidArgument(what + " counter is 0 (counters start at 1)");
+    d->replica = ids_[*index];
+    used_[*index] = true;
+    return Status::Ok();
+  }
+
+  Status CheckAllUsed() const {
+    for (size_t i = 0; i < used_.size(); ++i) {
+      if (!used_[i]) return InvalidArgument("replica " + Str(i) + " is listed but never used");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<ReplicaId> ids_;
+  std::vector<bool> used_;
+};
+
+Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
+  uint64_t n = 0;
+  RETURN_IF_ERROR(in->Count("context vv count", kMinDotBytes, &n));
+  uint64_t prev = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    Dot d;
+    uint64_t index = 0;
+    RETURN_IF_ERROR(dots->Read(in, "context vv " + Str(i), &d, &index));
+    if (i > 0 && index <= prev) {
+      return InvalidArgument("context vv " + Str(i) + " replica index " + Str(index) +
+                             " is not above the previous one");
+    }
+    prev = index;
+    out->AddUpTo(d.replica, d.counter);
+  }
+  RETURN_IF_ERROR(in->Count("context cloud count", kMinDotBytes, &n));
+  Dot prev_dot;
+  for (uint64_t i = 0; i < n; ++i) {
+    Dot d;
+    uint64_t index = 0;
+    const std::string what = "context cloud dot " + Str(i);
+    RETURN_IF_ERROR(dots->Read(in, what, &d, &index));
+    if (i > 0 && !(prev_dot < d)) {
+      return InvalidArgument(what + " " + ToString(d) + " is not above the previous one");
+    }
+    prev_dot = d;
+    const uint64_t max = out->Max(d.replica);
+    if (d.counter - 1 <= max) {
+      return InvalidArgument(what + " " + ToString(d) + " is not above its replica's max " +
+                             Str(max) + " + 1 (context not compact)");
+    }
+    out->Add(d);
+  }
+  return Status::Ok();
+}
+
+Status ReadEntry(Reader* in, DotReader* dots, const CausalContext& context, uint64_t i,
+                 KeyedEntry* out) {
+  const std::string what = "entry " + Str(i);
+  RETURN_IF_ERROR(in->Bytes(what + " key", &out->key));
+  Entry& e = out->entry;
+  uint64_t index = 0;
+  RETURN_IF_ERROR(dots->Read(in, what + " dot", &e.dot, &index));
+  if (!context.Contains(e.dot)) {
+    return InvalidArgument(what + " dot " + ToString(e.dot) + " is not in the delta's context");
+  }
+  RETURN_IF_ERROR(in->Varint(what + " timestamp", &e.timestamp));
+  uint64_t flags = 0;
+  RETURN_IF_ERROR(in->Varint(what + " flags", &flags));
+  if (flags & ~kEntryTombstone) return InvalidArgument(what + " has unknown flags " + Str(flags));
+  e.tombstone = (flags & kEntryTombstone) != 0;
+  RETURN_IF_ERROR(in->Bytes(what + " value", &e.value));
+  if (e.tombstone && !e.value.empty()) {
+    return InvalidArgument(what + " is a tombstone but has a " + Str(e.value.size()) +
+                           "-byte value");
+  }
+  uint64_t n = 0;
+  RETURN_IF_ERROR(in->Count(what + " cover count", kMinDotBytes, &n));
+  e.covers.reserve(n);
+  for (uint64_t c = 0; c < n; ++c) {
+    Dot d;
+    const std::string cover = what + " cover " + Str(c);
+    RETURN_IF_ERROR(dots->Read(in, cover, &d, &index));
+    if (c > 0 && !(e.covers.back() < d)) {
+      return InvalidArgument(cover + " " + ToString(d) + " is not above the previous one");
+    }
+    if (!context.Contains(d)) {
+      return InvalidArgument(cover + " " + ToString(d) + " is not in the delta's context");
+    }
+    e.covers.push_back(d);
+  }
+  return Status::Ok();
+}
+
+// Checks the header and returns the payload.
+Result<std::string_view> OpenFrame(std::string_view bytes, uint8_t want_kind) {
+  if (bytes.size() >= 2 && (bytes[0] != kMagic0 || bytes[1] != kMagic1)) {
+    return InvalidArgument("not a herd CRDT frame (bad magic)");
+  }
+  if (bytes.size() < kFrameHeaderSize) {
+    return DataLoss("frame of " + Str(bytes.size()) + " bytes is shorter than its " +
+                    Str(kFrameHeaderSize) + "-byte header");
+  }
+  const auto byte = [&bytes](size_t i) { return static_cast<uint8_t>(bytes[i]); };
+  if (byte(2) != kFormatVersion) {
+    return InvalidArgument("unsupported format version " + Str(byte(2)) + " (this build reads " +
+                           Str(kFormatVersion) + ")");
+  }
+  const uint8_t kind = byte(3);
+  if (kind != kKindDelta && kind != kKindContext) {
+    return InvalidArgument("unknown frame kind " + Str(kind));
+  }
+  if (kind != want_kind) {
+    return InvalidArgument(kind == kKindDelta ? "frame holds a delta, not a context"
+                                              : "frame holds a context, not a delta");
+  }
+  uint64_t length = 0, crc = 0;
+  for (int i = 0; i < 4; ++i) length |= static_cast<uint64_t>(byte(4 + i)) << (8 * i);
+  for (int i = 0; i < 4; ++i) crc |= static_cast<uint64_t>(byte(8 + i)) << (8 * i);
+  const size_t present = bytes.size() - kFrameHeaderSize;
+  if (length > present) {
+    return DataLoss("payload truncated: header says " + Str(length) + " bytes, " + Str(present) +
+                    " present");
+  }
+  if (length < present) {
+    return DataLoss(Str(present - length) + " bytes follow the " + Str(length) + "-byte payload");
+  }
+  const std::string_view payload = bytes.substr(kFrameHeaderSize);
+  const uint32_t actual = Crc32c(payload);
+  if (actual != crc) return DataLoss("payload checksum mismatch");
+  return payload;
+}
+
+}  // namespace
+
+std::string EncodeDelta(const Delta& delta) {
+  ReplicaTable table;
+  table.NoteContext(delta.context);
+  for (const KeyedEntry& ke : delta.entries) {
+    table.Note(ke.entry.dot.replica);
+    for (const Dot& c : ke.entry.covers) table.Note(c.replica);
+  }
+  std::string out(kFrameHeaderSize, '\0');
+  size_t estimate = 32 + 12 * delta.context.cloud_size();
+  for (const KeyedEntry& ke : delta.entries) {
+    estimate += ke.key.size() + ke.entry.value.size() + 24 + 6 * ke.entry.covers.size();
+  }
+  out.reserve(kFrameHeaderSize + estimate);
+  PutVarint(&out, delta.full_state ? kDeltaFullState : 0);
+  table.Write(&out);
+  PutContext(&out, table, delta.context);
+  PutVarint(&out, delta.entries.size());
+  for (const KeyedEntry& ke : delta.entries) {
+    const Entry& e = ke.entry;
+    PutBytes(&out, ke.key);
+    table.PutDot(&out, e.dot);
+    PutVarint(&out, e.timestamp);
+    PutVarint(&out, e.tombstone ? kEntryTombstone : 0);
+    PutBytes(&out, e.value);
+    PutVarint(&out, e.covers.size());
+    for (const Dot& c : e.covers) table.PutDot(&out, c);
+  }
+  return Seal(std::move(out), kKindDelta);
+}
+
+Result<Delta> DecodeDelta(std::string_view bytes) {
+  ASSIGN_OR_RETURN(std::string_view payload, OpenFrame(bytes, kKindDelta));
+  Reader in(payload);
+  Delta delta;
+  uint64_t flags = 0;
+  RETURN_IF_ERROR(in.Varint("delta flags", &flags));
+  if (flags & ~kDeltaFullState) return InvalidArgument("delta has unknown flags " + Str(flags));
+  delta.full_state = (flags & kDeltaFullState) != 0;
+  DotReader dots;
+  RETURN_IF_ERROR(dots.ReadTable(&in));
+  RETURN_IF_ERROR(ReadContext(&in, &dots, &delta.context));
+  uint64_t n = 0;
+  RETURN_IF_ERROR(in.Count("entry count", kMinEntryBytes, &n));
+  delta.entries.resize(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    RETURN_IF_ERROR(ReadEntry(&in, &dots, delta.context, i, &delta.entries[i]));
+  }
+  if (in.remaining() > 0) {
+    return InvalidArgument(Str(in.remaining()) + " unexpected bytes after the last entry");
+  }
+  RETURN_IF_ERROR(dots.CheckAllUsed());
+  std::vector<std::pair<Dot, uint64_t>> seen;
+  seen.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) seen.emplace_back(delta.entries[i].entry.dot, i);
+  std::sort(seen.begin(), seen.end());
+  for (size_t i = 1; i < seen.size(); ++i) {
+    if (seen[i].first == seen[i - 1].first) {
+      return InvalidArgument("entries " + Str(seen[i - 1].second) + " and " + Str(seen[i].second) +
+                             " share dot " + ToString(seen[i].first));
+    }
+  }
+  return delta;
+}
+
+std::string EncodeContext(const CausalContext& context) {
+  ReplicaTable table;
+  table.NoteContext(context);
+  std::string out(kFrameHeaderSize, '\0');
+  out.reserve(kFrameHeaderSize + 16 +
+              12 * (context.version_vector().size() + context.cloud_size()));
+  table.Write(&out);
+  PutContext(&out, table, context);
+  return Seal(std::move(out), kKindContext);
+}
+
+Result<CausalContext> DecodeContext(std::string_view bytes) {
+  ASSIGN_OR_RETURN(std::string_view payload, OpenFrame(bytes, kKindContext));
+  Reader in(payload);
+  DotReader dots;
+  CausalContext context;
+  RETURN_IF_ERROR(dots.ReadTable(&in));
+  RETURN_IF_ERROR(ReadContext(&in, &dots, &context));
+  if (in.remaining() > 0) {
+    return InvalidArgument(Str(in.remaining()) + " unexpected bytes after the context");
+  }
+  RETURN_IF_ERROR(dots.CheckAllUsed());
+  return context;
+}
+
+}  // namespace herd::crdt

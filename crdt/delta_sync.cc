@@ -1,0 +1,103 @@
+#include "crdt/delta_sync.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace herd::crdt {
+
+DeltaSync::DeltaSync(DeltaSyncOptions options) : options_(options) {}
+
+void DeltaSync::ResetPeer(const std::string& peer) {
+  Peer& p = peers_[peer];
+  p = Peer{};
+  p.first_seq = next_seq_;
+  p.timeout_ms = options_.retransmit_timeout_ms;
+}
+
+void DeltaSync::RemovePeer(const std::string& peer) { peers_.erase(peer); }
+
+std::optional<Outgoing> DeltaSync::Poll(const std::string& peer, const AwLwwMap& map,
+                                        int64_t now_ms) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || !it->second.known) return std::nullopt;
+  Peer& p = it->second;
+  bool retransmission = false;
+  if (!p.in_flight.empty() && now_ms - p.in_flight.front().sent_ms >= p.timeout_ms) {
+    // Something went unacknowledged for too long: assume the peer has only what it said, and
+    // resend the whole difference in one message. Back off while the peer stays silent.
+    p.assumed = p.acked;
+    p.in_flight.clear();
+    p.timeout_ms = std::min(p.timeout_ms * 2, options_.max_retransmit_timeout_ms);
+    retransmission = true;
+  }
+  Delta delta = map.DeltaSince(p.assumed);
+  if (delta.empty()) return std::nullopt;
+  p.assumed.Merge(delta.context);
+  const uint64_t seq = next_seq_++;
+  p.in_flight.push_back(InFlightMessage{seq, now_ms, delta.context});
+  return Outgoing{seq, std::move(delta), retransmission};
+}
+
+void DeltaSync::Settle(Peer* p, uint64_t seq) {
+  const size_t before = p->in_flight.size();
+  std::erase_if(p->in_flight, [&](const InFlightMessage& m) {
+    return m.seq == seq || p->acked.Includes(m.context);
+  });
+  if (p->in_flight.size() < before) p->timeout_ms = options_.retransmit_timeout_ms;
+}
+
+bool DeltaSync::OnAck(const std::string& peer, uint64_t seq, const CausalContext& peer_context) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || seq < it->second.first_seq || seq >= next_seq_) return false;
+  Peer& p = it->second;
+  p.known = true;
+  p.acked.Merge(peer_context);
+  p.assumed.Merge(peer_context);
+  Settle(&p, seq);
+  return true;
+}
+
+void DeltaSync::OnSummary(const std::string& peer, const CausalContext& peer_context) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) {
+    ResetPeer(peer);
+    it = peers_.find(peer);
+  }
+  Peer& p = it->second;
+  p.known = true;
+  p.acked.Merge(peer_context);
+  p.assumed.Merge(peer_context);
+  Settle(&p, 0);
+}
+
+bool DeltaSync::NeedsSummary(const std::string& peer) const {
+  auto it = peers_.find(peer);
+  return it != peers_.end() && !it->second.known;
+}
+
+std::vector<std::string> DeltaSync::Peers() const {
+  std::vector<std::string> out;
+  out.reserve(peers_.size());
+  for (const auto& [name, p] : peers_) out.push_back(name);
+  return out;
+}
+
+const CausalContext* DeltaSync::Acked(const std::string& peer) const {
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || !it->second.known) return nullptr;
+  return &it->second.acked;
+}
+
+size_t DeltaSync::InFlight(const std::string& peer) const {
+  auto it = peers_.find(peer);
+  return it == peers_.end() ? 0 : it->second.in_flight.size();
+}
+
+std::map<ReplicaId, uint64_t> DeltaSync::SeenByAll(const AwLwwMap& map) const {
+  static const CausalContext kUnknown;
+  std::vector<const CausalContext*> contexts{&map.context()};
+  for (const auto& [name, p] : peers_) contexts.push_back(p.known ? &p.acked : &kUnknown);
+  return CommonVersionVector(contexts);
+}
+
+}  // namespace herd::crdt

@@ -1,0 +1,108 @@
+// DeltaSync: per-neighbour bookkeeping for shipping an AwLwwMap's deltas reliably.
+//
+// For each peer (named by the caller, e.g. a member name) it keeps:
+//   acked    the causal context the peer last reported (in an ack, a heartbeat or a hello);
+//            it only grows, until ResetPeer;
+//   assumed  acked plus the dots sent since and not yet acknowledged;
+//   in flight the messages sent and not yet covered by an ack, with their send times.
+// Poll() sends map.DeltaSince(assumed): after a loss nothing is lost for good, because a
+// message unacknowledged past the retransmit timeout resets assumed to acked and the next
+// Poll resends the whole difference. When a peer has not seen what this map's garbage
+// collection dropped, DeltaSince falls back to the whole state by itself.
+//
+// A peer whose context is unknown (just added, or restarted: ResetPeer) gets nothing until its
+// summary arrives; NeedsSummary tells the caller to send a hello carrying its own context and
+// wait for the peer's. Known peers stay tracked while unreachable, so SeenByAll (what
+// CollectGarbage may collect) waits for them; RemovePeer forgets one for good.
+//
+// Pure bookkeeping: no clock reads (time is a parameter, milliseconds on any monotonic scale),
+// no I/O. Not thread-safe; the owner of the map serializes calls.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crdt/aw_lww_map.h"
+#include "crdt/dot.h"
+
+namespace herd::crdt {
+
+struct DeltaSyncOptions {
+  // How long a message may go unacknowledged before the difference is resent.
+  int64_t retransmit_timeout_ms = 200;
+  // Each retransmission without an ack in between doubles the timeout, up to this.
+  int64_t max_retransmit_timeout_ms = 3200;
+};
+
+// One message to send to a peer: the peer acknowledges it with OnAck(peer, seq, its context).
+struct Outgoing {
+  uint64_t seq = 0;
+  Delta delta;
+  bool retransmission = false;  // the difference resent after a timeout
+};
+
+class DeltaSync {
+ public:
+  explicit DeltaSync(DeltaSyncOptions options = {});
+
+  // Starts tracking `peer` with an unknown context, or forgets what a tracked peer reported
+  // (it restarted and may have lost state). Drops its in-flight messages; acks for them that
+  // arrive later are ignored.
+  void ResetPeer(const std::string& peer);
+  // Stops tracking `peer`: it no longer holds back SeenByAll. Unknown peers are ignored.
+  void RemovePeer(const std::string& peer);
+
+  // What to send to `peer` now, if anything: the difference between `map` and what the peer
+  // is assumed to have, or, when a message went unacknowledged past the timeout, the whole
+  // difference from what it acknowledged. Nothing for an untracked peer or one whose context
+  // is unknown (see NeedsSummary). Tracking starts with ResetPeer or OnSummary.
+  std::optional<Outgoing> Poll(const std::string& peer, const AwLwwMap& map, int64_t now_ms);
+
+  // The peer joined message `seq` and now holds `peer_context` (which also counts as its
+  // summary). Acks for messages sent before the peer's last reset, or never sent, are ignored
+  // and return false.
+  bool OnAck(const std::string& peer, uint64_t seq, const CausalContext& peer_context);
+  // The peer reported its context (heartbeat or hello). Starts tracking an unknown peer.
+  void OnSummary(const std::string& peer, const CausalContext& peer_context);
+
+  // True when `peer` is tracked but its context is unknown: send it a hello, await its summary.
+  bool NeedsSummary(const std::string& peer) const;
+  bool Tracks(const std::string& peer) const { return peers_.count(peer) > 0; }
+  std::vector<std::string> Peers() const;
+  // The context `peer` last reported, or null when unknown or untracked.
+  const CausalContext* Acked(const std::string& peer) const;
+  // Messages sent to `peer` and not yet covered by an ack.
+  size_t InFlight(const std::string& peer) const;
+
+  // What every tracked peer and `map` itself have seen: CommonVersionVector over the map's
+  // context and each tracked peer's acked context (empty while unknown, which holds collection
+  // back entirely). Pass it to map.CollectGarbage.
+  std::map<ReplicaId, uint64_t> SeenByAll(const AwLwwMap& map) const;
+
+ private:
+  struct InFlightMessage {
+    uint64_t seq;
+    int64_t sent_ms;
+    CausalContext context;  // the dots the message carried
+  };
+  struct Peer {
+    bool known = false;  // acked holds a reported context
+    CausalContext acked;
+    CausalContext assumed;
+    std::vector<InFlightMessage> in_flight;  // ascending seq
+    uint64_t first_seq = 1;                  // acks below this predate the last reset
+    int64_t timeout_ms = 0;
+  };
+  // Forgets in-flight messages the acked context now covers; resets the backoff on progress.
+  void Settle(Peer* p, uint64_t seq);
+
+  DeltaSyncOptions options_;
+  uint64_t next_seq_ = 1;
+  std::map<std::string, Peer, std::less<>> peers_;
+};
+
+}  // namespace herd::crdt

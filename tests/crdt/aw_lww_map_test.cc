@@ -1,0 +1,293 @@
+#include "crdt/aw_lww_map.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/crdt/crdt_test_util.h"
+
+namespace herd::crdt {
+namespace {
+
+using testing::DiffLog;
+using ::testing::ElementsAre;
+using testing::Exchange;
+using ::testing::IsEmpty;
+using testing::Visible;
+using KV = std::map<std::string, std::string>;
+
+TEST(AwLwwMapTest, PutGetAndCounts) {
+  AwLwwMap m(1);
+  DiffLog log;
+  m.Put("a", "1", 10, log.Callback());
+  m.Put("b", "2", 11, log.Callback());
+  EXPECT_EQ(m.Get("a"), "1");
+  EXPECT_EQ(m.Get("missing"), std::nullopt);
+  EXPECT_TRUE(m.Contains("b"));
+  EXPECT_EQ(m.size(), 2u);
+  EXPECT_EQ(m.entry_count(), 2u);
+  EXPECT_EQ(m.tombstone_count(), 0u);
+  EXPECT_THAT(log.Take(), ElementsAre("+a=1", "+b=2"));
+  EXPECT_EQ(m.CheckInvariants(), "");
+}
+
+TEST(AwLwwMapTest, PutDeltaCarriesTheNewEntryAndWhatItCovers) {
+  AwLwwMap m(1);
+  m.Put("k", "v1", 10);
+  const Delta d = m.Put("k", "v2", 11);
+  ASSERT_EQ(d.entries.size(), 1u);
+  EXPECT_EQ(d.entries[0].key, "k");
+  EXPECT_EQ(d.entries[0].entry.dot, (Dot{1, 2}));
+  EXPECT_EQ(d.entries[0].entry.value, "v2");
+  EXPECT_THAT(d.entries[0].entry.covers, ElementsAre(Dot{1, 1}));
+  EXPECT_FALSE(d.full_state);
+  CausalContext want;
+  want.AddUpTo(1, 2);
+  EXPECT_EQ(d.context, want);
+  EXPECT_EQ(m.entry_count(), 1u);  // the covered write is gone
+}
+
+TEST(AwLwwMapTest, CoversAreTransitive) {
+  AwLwwMap m(1);
+  m.Put("k", "v1", 1);
+  m.Put("k", "v2", 2);
+  m.Remove("k", 3);
+  const Delta d = m.Put("k", "v4", 4);
+  EXPECT_THAT(d.entries[0].entry.covers, ElementsAre(Dot{1, 1}, Dot{1, 2}, Dot{1, 3}));
+}
+
+TEST(AwLwwMapTest, UnchangedWriteIssuesADotButNoDiff) {
+  AwLwwMap m(1);
+  DiffLog log;
+  m.Put("k", "same", 1, log.Callback());
+  const Delta d = m.Put("k", "same", 2, log.Callback());
+  EXPECT_EQ(d.entries.size(), 1u);
+  EXPECT_EQ(d.entries[0].entry.dot, (Dot{1, 2}));
+  EXPECT_THAT(log.Take(), ElementsAre("+k=same"));
+}
+
+TEST(AwLwwMapTest, UpdateAndRemoveReportOldValues) {
+  AwLwwMap m(1);
+  DiffLog log;
+  m.Put("k", "a", 1, log.Callback());
+  m.Put("k", "b", 2, log.Callback());
+  m.Remove("k", 3, log.Callback());
+  EXPECT_THAT(log.Take(), ElementsAre("+k=a", "~k=a>b", "-k=b"));
+  EXPECT_FALSE(m.Contains("k"));
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_EQ(m.tombstone_count(), 1u);
+  EXPECT_EQ(m.entry_count(), 1u);
+}
+
+TEST(AwLwwMapTest, RemoveOfAbsentKeyIsANoOp) {
+  AwLwwMap m(1);
+  EXPECT_TRUE(m.Remove("nope", 1).empty());
+  EXPECT_TRUE(m.context().empty());  // no dot was issued
+  m.Put("k", "v", 1);
+  m.Remove("k", 2);
+  EXPECT_TRUE(m.Remove("k", 3).empty());  // only a tombstone left: still absent
+  EXPECT_EQ(m.context().Max(1), 2u);
+  EXPECT_EQ(m.CheckInvariants(), "");
+}
+
+TEST(AwLwwMapTest, AddWinsOverAConcurrentRemove) {
+  AwLwwMap a(1), b(2);
+  b.Join(a.Put("k", "v1", 10));
+  const Delta put = a.Put("k", "v2", 11);  // concurrent with b's remove
+  const Delta rm = b.Remove("k", 12);      // a later timestamp does not matter: add wins
+  a.Join(rm);
+  b.Join(put);
+  EXPECT_EQ(a.Get("k"), "v2");
+  EXPECT_EQ(b.Get("k"), "v2");
+}
+
+TEST(AwLwwMapTest, RemoveOfAnObservedWriteWins) {
+  AwLwwMap a(1), b(2);
+  b.Join(a.Put("k", "v", 10));
+  a.Join(b.Remove("k", 5));  // an older timestamp, but it saw the write
+  EXPECT_FALSE(a.Contains("k"));
+}
+
+TEST(AwLwwMapTest, ConcurrentPutsLastTimestampWins) {
+  AwLwwMap a(1), b(2);
+  const Delta da = a.Put("k", "from-a", 20);
+  const Delta db = b.Put("k", "from-b", 10);
+  a.Join(db);
+  b.Join(da);
+  EXPECT_EQ(a.Get("k"), "from-a");
+  EXPECT_EQ(b.Get("k"), "from-a");
+  EXPECT_EQ(a.entry_count(), 2u);  // both heads stay until a write covers them
+}
+
+TEST(AwLwwMapTest, EqualTimestampsHigherReplicaWins) {
+  AwLwwMap a(1), b(2);
+  const Delta da = a.Put("k", "from-1", 10);
+  const Delta db = b.Put("k", "from-2", 10);
+  a.Join(db);
+  b.Join(da);
+  EXPECT_EQ(a.Get("k"), "from-2");
+  EXPECT_EQ(b.Get("k"), "from-2");
+}
+
+TEST(AwLwwMapTest, CausallyLaterWriteWinsEvenWithASmallerTimestamp) {
+  AwLwwMap a(1), b(2);
+  b.Join(a.Put("k", "old", 100));
+  a.Join(b.Put("k", "new", 5));
+  EXPECT_EQ(a.Get("k"), "new");
+}
+
+TEST(AwLwwMapTest, WriteAfterConcurrentHeadsCoversThemAll) {
+  AwLwwMap a(1), b(2);
+  const Delta da = a.Put("k", "x", 1);
+  const Delta db = b.Put("k", "y", 2);
+  a.Join(db);
+  const Delta d = a.Put("k", "z", 0);
+  EXPECT_THAT(d.entries[0].entry.covers, ElementsAre(Dot{1, 1}, Dot{2, 1}));
+  b.Join(d);
+  EXPECT_EQ(b.Get("k"), "z");
+  EXPECT_EQ(b.entry_count(), 1u);
+}
+
+TEST(AwLwwMapTest, BothPutSameValueThenOneDeletesGoneEverywhere) {
+  AwLwwMap a(1), b(2), c(3);
+  const Delta da = a.Put("k", "v", 1);
+  const Delta db = b.Put("k", "v", 1);
+  a.Join(db);
+  b.Join(da);
+  c.Join(da);
+  c.Join(db);
+  const Delta rm = a.Remove("k", 2);
+  b.Join(rm);
+  c.Join(rm);
+  EXPECT_FALSE(a.Contains("k"));
+  EXPECT_FALSE(b.Contains("k"));
+  EXPECT_FALSE(c.Contains("k"));
+}
+
+TEST(AwLwwMapTest, NoResurrectionAfterAPartition) {
+  AwLwwMap a(1), b(2), c(3);
+  const Delta put = a.Put("k", "v", 1);
+  b.Join(put);
+  c.Join(put);
+  // c is cut off while a removes k and b learns of it.
+  b.Join(a.Remove("k", 2));
+  // c, still holding the value, reconnects and pushes what it has: nothing comes back.
+  a.Join(c.DeltaSince(a.context()));
+  a.Join(c.State());
+  b.Join(c.State());
+  EXPECT_FALSE(a.Contains("k"));
+  EXPECT_FALSE(b.Contains("k"));
+  Exchange(b, c);
+  EXPECT_FALSE(c.Contains("k"));
+  EXPECT_EQ(Visible(a), Visible(c));
+}
+
+TEST(AwLwwMapTest, DiffsOfOneJoinAreReportedAfterTheWholeJoin) {
+  AwLwwMap a(1), b(2);
+  a.Put("x", "1", 1);
+  a.Put("y", "2", 1);
+  a.Put("z", "3", 1);
+  std::vector<std::string> seen;
+  b.Join(a.DeltaSince(b.context()), [&](const Diff& d) {
+    // Every key of the join is already visible from inside the callback.
+    seen.push_back(std::string(d.key) + ":" + std::to_string(b.size()));
+  });
+  EXPECT_THAT(seen, ElementsAre("x:3", "y:3", "z:3"));
+}
+
+TEST(AwLwwMapTest, JoinReportsAddUpdateRemoveAndSkipsInvisibleChanges) {
+  AwLwwMap a(1), b(2);
+  DiffLog log;
+  b.Join(a.Put("k", "v1", 1), log.Callback());
+  b.Join(a.Put("k", "v2", 2), log.Callback());
+  AwLwwMap c(3);
+  c.Join(b.State());
+  b.Join(c.Put("k", "newer", 0), log.Callback());
+  EXPECT_EQ(b.Get("k"), "newer");  // c saw v2, so its write covers it: not concurrent
+  b.Join(a.Put("j", "same", 5), log.Callback());
+  // A concurrent write that loses the LWW comparison changes nothing visible.
+  const Delta concurrent = AwLwwMap(4).Put("j", "other", 1);
+  b.Join(concurrent, log.Callback());
+  EXPECT_EQ(b.Get("j"), "same");
+  b.Join(c.Remove("k", 3), log.Callback());
+  EXPECT_THAT(log.Take(), ElementsAre("+k=v1", "~k=v1>v2", "~k=v2>newer", "+j=same", "-k=newer"));
+  b.Join(c.State(), log.Callback());  // idempotent: nothing new
+  EXPECT_THAT(log.Take(), IsEmpty());
+}
+
+TEST(AwLwwMapTest, JoiningOwnDeltasRebuildsTheState) {
+  AwLwwMap a(1), copy(9);
+  std::vector<Delta> deltas;
+  deltas.push_back(a.Put("a", "1", 1));
+  deltas.push_back(a.Put("b", "2", 2));
+  deltas.push_back(a.Put("a", "3", 3));
+  deltas.push_back(a.Remove("b", 4));
+  for (const Delta& d : deltas) copy.Join(d);
+  EXPECT_EQ(copy.State().entries, a.State().entries);
+  EXPECT_EQ(copy.context(), a.context());
+  EXPECT_EQ(copy.CheckInvariants(), "");
+}
+
+TEST(AwLwwMapTest, CounterContinuesAfterReloadingAPersistedState) {
+  AwLwwMap before(5);
+  before.Put("a", "1", 1);
+  before.Put("b", "2", 2);
+  before.Put("a", "3", 3);
+  AwLwwMap after(5);  // same replica id: the member kept its data dir
+  after.Join(before.State());
+  const Delta d = after.Put("c", "4", 4);
+  EXPECT_EQ(d.entries[0].entry.dot, (Dot{5, 4}));
+  EXPECT_EQ(after.CheckInvariants(), "");
+}
+
+TEST(AwLwwMapTest, PrefixScans) {
+  AwLwwMap m(1);
+  for (const char* k : {"member/a", "member/b", "workload/w1", "workload/w2", "workload/w3"}) {
+    m.Put(k, std::string("v-") + k, 1);
+  }
+  m.Remove("workload/w2", 2);
+  std::vector<std::string> keys;
+  m.ForEachPrefix("workload/", [&](std::string_view k, std::string_view) { keys.emplace_back(k); });
+  EXPECT_THAT(keys, ElementsAre("workload/w1", "workload/w3"));
+  keys.clear();
+  m.ScanFrom("workload/", "workload/w1", [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  });
+  EXPECT_THAT(keys, ElementsAre("workload/w3"));
+  keys.clear();
+  m.ScanFrom("", "", [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return keys.size() < 2;  // stop after two
+  });
+  EXPECT_THAT(keys, ElementsAre("member/a", "member/b"));
+}
+
+TEST(AwLwwMapTest, DeltaSinceSendsOnlyTheDifference) {
+  AwLwwMap a(1), b(2);
+  for (int i = 0; i < 50; ++i) a.Put("k" + std::to_string(i), "v", 1);
+  b.Join(a.State());
+  a.Put("k7", "changed", 2);
+  a.Remove("k9", 3);
+  const Delta d = a.DeltaSince(b.context());
+  EXPECT_FALSE(d.full_state);
+  ASSERT_EQ(d.entries.size(), 2u);
+  EXPECT_EQ(d.entries[0].key, "k7");
+  EXPECT_EQ(d.entries[1].key, "k9");
+  EXPECT_TRUE(d.entries[1].entry.tombstone);
+  b.Join(d);
+  EXPECT_EQ(Visible(a), Visible(b));
+  EXPECT_TRUE(a.DeltaSince(b.context()).empty());
+}
+
+TEST(AwLwwMapTest, DeltaSinceSkipsDotsInThePeersCloud) {
+  AwLwwMap a(1), b(2);
+  a.Put("x", "1", 1);
+  const Delta y = a.Put("y", "2", 1);
+  b.Join(y);  // b has (1,2) in its cloud, not (1,1)
+  const Delta d = a.DeltaSince(b.context());
+  ASSERT_EQ(d.entries.size(), 1u);
+  EXPECT_EQ(d.entries[0].key, "x");
+}
+
+}  // namespace
+}  // namespace herd::crdt

@@ -1,0 +1,214 @@
+#include "crdt/delta_sync.h"
+
+#include <gtest/gtest.h>
+
+#include "crdt/aw_lww_map.h"
+#include "tests/crdt/crdt_test_util.h"
+
+namespace herd::crdt {
+namespace {
+
+using testing::Visible;
+
+// One sender map with a DeltaSync towards one receiver map "b".
+class DeltaSyncTest : public ::testing::Test {
+ protected:
+  DeltaSyncTest() : a_(1), b_(2) {}
+
+  // b joins `out` and acknowledges it with its context.
+  void Deliver(const Outgoing& out) {
+    b_.Join(out.delta);
+    EXPECT_TRUE(sync_.OnAck("b", out.seq, b_.context()));
+  }
+  void Hello() { sync_.OnSummary("b", b_.context()); }
+
+  AwLwwMap a_, b_;
+  DeltaSync sync_;
+};
+
+TEST_F(DeltaSyncTest, NewPeerGetsNothingUntilItsSummaryArrives) {
+  a_.Put("k", "v", 1);
+  EXPECT_FALSE(sync_.Poll("b", a_, 0).has_value());  // untracked
+  sync_.ResetPeer("b");
+  EXPECT_TRUE(sync_.NeedsSummary("b"));
+  EXPECT_FALSE(sync_.Poll("b", a_, 0).has_value());
+  Hello();
+  EXPECT_FALSE(sync_.NeedsSummary("b"));
+  std::optional<Outgoing> out = sync_.Poll("b", a_, 0);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_FALSE(out->retransmission);
+  EXPECT_EQ(out->delta.entries.size(), 1u);
+  Deliver(*out);
+  EXPECT_EQ(b_.Get("k"), "v");
+  EXPECT_EQ(sync_.InFlight("b"), 0u);
+}
+
+TEST_F(DeltaSyncTest, SendsEachChangeOnceThenNothing) {
+  Hello();
+  EXPECT_FALSE(sync_.Poll("b", a_, 0).has_value());
+  a_.Put("x", "1", 1);
+  std::optional<Outgoing> first = sync_.Poll("b", a_, 0);
+  ASSERT_TRUE(first.has_value());
+  a_.Put("y", "2", 2);
+  std::optional<Outgoing> second = sync_.Poll("b", a_, 1);
+  ASSERT_TRUE(second.has_value());
+  ASSERT_EQ(second->delta.entries.size(), 1u);  // only the new write: x is assumed delivered
+  EXPECT_EQ(second->delta.entries[0].key, "y");
+  EXPECT_GT(second->seq, first->seq);
+  EXPECT_FALSE(sync_.Poll("b", a_, 2).has_value());
+  EXPECT_EQ(sync_.InFlight("b"), 2u);
+}
+
+TEST_F(DeltaSyncTest, LostMessageIsResentAfterTheTimeout) {
+  Hello();
+  a_.Put("x", "1", 1);
+  std::optional<Outgoing> lost = sync_.Poll("b", a_, 0);
+  ASSERT_TRUE(lost.has_value());
+  a_.Put("y", "2", 2);
+  std::optional<Outgoing> second = sync_.Poll("b", a_, 50);
+  ASSERT_TRUE(second.has_value());
+  Deliver(*second);  // acks y only: x is still outstanding
+  EXPECT_EQ(sync_.InFlight("b"), 1u);
+  EXPECT_FALSE(sync_.Poll("b", a_, 199).has_value());  // not yet
+  std::optional<Outgoing> again = sync_.Poll("b", a_, 200);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->retransmission);
+  ASSERT_EQ(again->delta.entries.size(), 1u);
+  EXPECT_EQ(again->delta.entries[0].key, "x");
+  Deliver(*again);
+  EXPECT_EQ(Visible(a_), Visible(b_));
+  EXPECT_EQ(sync_.InFlight("b"), 0u);
+}
+
+TEST_F(DeltaSyncTest, RetransmissionsBackOffAndResetOnProgress) {
+  Hello();
+  a_.Put("x", "1", 1);
+  ASSERT_TRUE(sync_.Poll("b", a_, 0).has_value());  // lost
+  std::vector<int64_t> resent_at;
+  for (int64_t t = 1; t < 3000; ++t) {
+    if (std::optional<Outgoing> o = sync_.Poll("b", a_, t)) {
+      EXPECT_TRUE(o->retransmission);
+      resent_at.push_back(t);
+    }
+  }
+  EXPECT_EQ(resent_at, (std::vector<int64_t>{200, 600, 1400}));  // 200, then 400, then 800
+  std::optional<Outgoing> o = sync_.Poll("b", a_, 3000);         // 1400 + 1600
+  ASSERT_TRUE(o.has_value());
+  EXPECT_TRUE(o->retransmission);
+  Deliver(*o);
+  a_.Put("y", "2", 2);
+  ASSERT_TRUE(sync_.Poll("b", a_, 3001).has_value());  // lost
+  EXPECT_FALSE(sync_.Poll("b", a_, 3200).has_value());
+  EXPECT_TRUE(sync_.Poll("b", a_, 3201).has_value());  // back to the base timeout
+}
+
+TEST_F(DeltaSyncTest, DuplicateAndReorderedAcksNeverGoBackwards) {
+  Hello();
+  a_.Put("x", "1", 1);
+  Outgoing m1 = *sync_.Poll("b", a_, 0);
+  a_.Put("y", "2", 2);
+  Outgoing m2 = *sync_.Poll("b", a_, 0);
+  b_.Join(m2.delta);
+  const CausalContext after_m2 = b_.context();
+  b_.Join(m1.delta);
+  const CausalContext after_both = b_.context();
+  EXPECT_TRUE(sync_.OnAck("b", m2.seq, after_both));
+  EXPECT_TRUE(sync_.OnAck("b", m1.seq, after_m2));  // late ack with an older context
+  EXPECT_TRUE(sync_.OnAck("b", m1.seq, after_m2));  // duplicate
+  EXPECT_EQ(*sync_.Acked("b"), after_both);
+  EXPECT_EQ(sync_.InFlight("b"), 0u);
+  EXPECT_FALSE(sync_.Poll("b", a_, 10000).has_value());  // nothing outstanding to resend
+}
+
+TEST_F(DeltaSyncTest, AcksFromBeforeAResetOrNeverSentAreIgnored) {
+  Hello();
+  a_.Put("x", "1", 1);
+  Outgoing m1 = *sync_.Poll("b", a_, 0);
+  b_.Join(m1.delta);
+  sync_.ResetPeer("b");  // b restarted
+  EXPECT_FALSE(sync_.OnAck("b", m1.seq, b_.context()));
+  EXPECT_TRUE(sync_.NeedsSummary("b"));
+  EXPECT_FALSE(sync_.OnAck("b", 999, b_.context()));
+  EXPECT_FALSE(sync_.OnAck("nobody", 1, b_.context()));
+  EXPECT_EQ(sync_.Acked("b"), nullptr);
+}
+
+TEST_F(DeltaSyncTest, RestartedPeerThatLostStateGetsEverythingAgain) {
+  Hello();
+  a_.Put("x", "1", 1);
+  Deliver(*sync_.Poll("b", a_, 0));
+  b_ = AwLwwMap(3);  // b came back empty, under a new replica id
+  sync_.ResetPeer("b");
+  Hello();
+  std::optional<Outgoing> out = sync_.Poll("b", a_, 10);
+  ASSERT_TRUE(out.has_value());
+  Deliver(*out);
+  EXPECT_EQ(b_.Get("x"), "1");
+}
+
+TEST_F(DeltaSyncTest, SummaryCoversInFlightMessages) {
+  Hello();
+  a_.Put("x", "1", 1);
+  Outgoing m = *sync_.Poll("b", a_, 0);
+  b_.Join(m.delta);  // the ack is lost, but a heartbeat says b has it
+  sync_.OnSummary("b", b_.context());
+  EXPECT_EQ(sync_.InFlight("b"), 0u);
+  EXPECT_FALSE(sync_.Poll("b", a_, 1000).has_value());
+}
+
+TEST(DeltaSyncGcTest, GarbageCollectionWaitsForEveryTrackedPeer) {
+  AwLwwMap a(1), b(2), c(3);
+  DeltaSync sync;
+  sync.OnSummary("b", b.context());
+  sync.ResetPeer("c");  // known member, summary not in yet
+  b.Join(a.Put("k", "v", 1));
+  c.Join(a.State());
+  const Delta rm = a.Remove("k", 2);
+  b.Join(rm);
+  c.Join(rm);
+  sync.OnSummary("b", b.context());
+  EXPECT_TRUE(sync.SeenByAll(a).empty());  // c's context is unknown
+  EXPECT_EQ(a.CollectGarbage(sync.SeenByAll(a)), 0u);
+  CausalContext c_old;
+  c_old.AddUpTo(1, 1);
+  sync.OnSummary("c", c_old);  // c reports it has not seen the remove
+  EXPECT_EQ(sync.SeenByAll(a), (std::map<ReplicaId, uint64_t>{{1, 1}}));
+  EXPECT_EQ(a.CollectGarbage(sync.SeenByAll(a)), 0u);
+  sync.OnSummary("c", c.context());
+  EXPECT_EQ(sync.SeenByAll(a), (std::map<ReplicaId, uint64_t>{{1, 2}}));
+  EXPECT_EQ(a.CollectGarbage(sync.SeenByAll(a)), 1u);
+}
+
+TEST(DeltaSyncGcTest, RemovedPeerNoLongerHoldsCollectionBack) {
+  AwLwwMap a(1);
+  DeltaSync sync;
+  sync.ResetPeer("gone");
+  a.Put("k", "v", 1);
+  a.Remove("k", 2);
+  EXPECT_TRUE(sync.SeenByAll(a).empty());
+  sync.RemovePeer("gone");
+  EXPECT_FALSE(sync.Tracks("gone"));
+  EXPECT_EQ(a.CollectGarbage(sync.SeenByAll(a)), 1u);
+}
+
+TEST(DeltaSyncGcTest, PeerBehindTheHorizonIsSentTheWholeState) {
+  AwLwwMap a(1), stale(2);
+  DeltaSync sync;
+  stale.Join(a.Put("k", "v", 1));
+  a.Remove("k", 2);
+  a.CollectGarbage(a.context().version_vector());  // stale was not a member then
+  sync.OnSummary("stale", stale.context());
+  std::optional<Outgoing> out = sync.Poll("stale", a, 0);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_TRUE(out->delta.full_state);
+  stale.Join(out->delta);
+  EXPECT_FALSE(stale.Contains("k"));
+  sync.OnAck("stale", out->seq, stale.context());
+  a.Put("j", "w", 3);
+  out = sync.Poll("stale", a, 1);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_FALSE(out->delta.full_state);  // caught up: plain deltas again
+}
+
+}  // namespace
+}  // namespace herd::crdt

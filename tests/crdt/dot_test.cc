@@ -1,0 +1,127 @@
+#include "crdt/dot.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+namespace herd::crdt {
+namespace {
+
+using VV = std::map<ReplicaId, uint64_t>;
+
+TEST(CausalContextTest, EmptyContainsOnlyCounterZero) {
+  CausalContext c;
+  EXPECT_TRUE(c.empty());
+  EXPECT_TRUE(c.Contains(Dot{1, 0}));
+  EXPECT_FALSE(c.Contains(Dot{1, 1}));
+  EXPECT_EQ(c.Max(1), 0u);
+  c.Add(Dot{1, 0});
+  EXPECT_TRUE(c.empty());
+}
+
+TEST(CausalContextTest, ContiguousDotsGoToTheVersionVector) {
+  CausalContext c;
+  c.Add(Dot{7, 1});
+  c.Add(Dot{7, 2});
+  EXPECT_EQ(c.version_vector(), (VV{{7, 2}}));
+  EXPECT_EQ(c.cloud_size(), 0u);
+}
+
+TEST(CausalContextTest, GapStaysInCloudUntilFilled) {
+  CausalContext c;
+  c.Add(Dot{7, 1});
+  c.Add(Dot{7, 3});
+  c.Add(Dot{7, 4});
+  c.Add(Dot{7, 6});
+  EXPECT_EQ(c.Max(7), 1u);
+  EXPECT_EQ(c.cloud(), (std::set<Dot>{{7, 3}, {7, 4}, {7, 6}}));
+  EXPECT_TRUE(c.Contains(Dot{7, 4}));
+  EXPECT_FALSE(c.Contains(Dot{7, 2}));
+  EXPECT_EQ(c.HighestCounter(7), 6u);
+  c.Add(Dot{7, 2});  // fills the gap: 3 and 4 compact, 6 stays
+  EXPECT_EQ(c.Max(7), 4u);
+  EXPECT_EQ(c.cloud(), (std::set<Dot>{{7, 6}}));
+  c.Add(Dot{7, 5});
+  EXPECT_EQ(c.version_vector(), (VV{{7, 6}}));
+  EXPECT_EQ(c.cloud_size(), 0u);
+}
+
+TEST(CausalContextTest, CompactionIsPerReplica) {
+  CausalContext c;
+  c.Add(Dot{1, 2});
+  c.Add(Dot{2, 2});
+  c.Add(Dot{1, 1});
+  EXPECT_EQ(c.version_vector(), (VV{{1, 2}}));
+  EXPECT_EQ(c.cloud(), (std::set<Dot>{{2, 2}}));
+}
+
+TEST(CausalContextTest, AddUpToSwallowsCloudDots) {
+  CausalContext c;
+  c.Add(Dot{1, 3});
+  c.Add(Dot{1, 5});
+  c.Add(Dot{1, 9});
+  c.AddUpTo(1, 4);  // 3 is now inside, 5 extends the range, 9 stays
+  EXPECT_EQ(c.version_vector(), (VV{{1, 5}}));
+  EXPECT_EQ(c.cloud(), (std::set<Dot>{{1, 9}}));
+  c.AddUpTo(1, 2);  // never shrinks
+  EXPECT_EQ(c.Max(1), 5u);
+}
+
+TEST(CausalContextTest, MergeIsUnionAndCompacts) {
+  CausalContext a, b;
+  a.AddUpTo(1, 3);
+  a.Add(Dot{2, 5});
+  b.AddUpTo(2, 4);
+  b.Add(Dot{1, 5});
+  a.Merge(b);
+  EXPECT_EQ(a.version_vector(), (VV{{1, 3}, {2, 5}}));
+  EXPECT_EQ(a.cloud(), (std::set<Dot>{{1, 5}}));
+  CausalContext c = b;
+  c.Merge(a);
+  EXPECT_EQ(c, a);  // canonical form: equal sets compare equal
+}
+
+TEST(CausalContextTest, Includes) {
+  CausalContext a, b;
+  a.AddUpTo(1, 3);
+  a.Add(Dot{1, 7});
+  b.Add(Dot{1, 2});
+  b.Add(Dot{1, 7});
+  EXPECT_TRUE(a.Includes(b));
+  EXPECT_FALSE(b.Includes(a));
+  b.Add(Dot{2, 1});
+  EXPECT_FALSE(a.Includes(b));
+  EXPECT_TRUE(a.Includes(CausalContext{}));
+}
+
+TEST(CausalContextTest, HighestCounterAtTheTopReplicaId) {
+  CausalContext c;
+  c.Add(Dot{UINT64_MAX, 4});
+  EXPECT_EQ(c.HighestCounter(UINT64_MAX), 4u);
+  EXPECT_EQ(c.HighestCounter(UINT64_MAX - 1), 0u);
+}
+
+TEST(CommonVersionVectorTest, ElementWiseMinimumIgnoringCloud) {
+  CausalContext a, b, c;
+  a.AddUpTo(1, 5);
+  a.AddUpTo(2, 3);
+  a.AddUpTo(3, 9);
+  b.AddUpTo(1, 2);
+  b.AddUpTo(2, 7);
+  b.Add(Dot{3, 4});  // cloud only: does not count
+  EXPECT_EQ(CommonVersionVector({&a, &b}), (VV{{1, 2}, {2, 3}}));
+  c.AddUpTo(2, 1);
+  EXPECT_EQ(CommonVersionVector({&a, &b, &c}), (VV{{2, 1}}));
+  EXPECT_EQ(CommonVersionVector({&a}), a.version_vector());
+  EXPECT_TRUE(CommonVersionVector({}).empty());
+}
+
+TEST(DotTest, OrderAndToString) {
+  EXPECT_LT((Dot{1, 9}), (Dot{2, 1}));
+  EXPECT_LT((Dot{1, 1}), (Dot{1, 2}));
+  EXPECT_EQ(ToString(Dot{3, 4}), "(3,4)");
+}
+
+}  // namespace
+}  // namespace herd::crdt
