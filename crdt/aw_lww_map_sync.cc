@@ -26,6 +26,26 @@ Delta AwLwwMap::DeltaSince(const CausalContext& peer) const {
       }
     });
   }
+  // Every other dot this replica has seen and the peer lacks is dead here: superseded or
+  // removed, with its covers or tombstone since collected. Ship it as context, so the peer's
+  // context converges too (a gap would otherwise stay forever, and a peer waiting to have
+  // seen everything would wait forever). A large gap costs less as the whole state.
+  constexpr size_t kMaxDeadDots = 4096;
+  size_t dead = 0;
+  auto add_dead = [&](const Dot& d) {
+    if (peer.Contains(d) || out.context.Contains(d)) return true;
+    if (++dead > kMaxDeadDots) return false;
+    out.context.Add(d);
+    return true;
+  };
+  for (const auto& [r, max] : context_.version_vector()) {
+    for (uint64_t c = peer.Max(r) + 1; c <= max; ++c) {
+      if (!add_dead(Dot{r, c})) return State();
+    }
+  }
+  for (const Dot& d : context_.cloud()) {
+    if (!add_dead(d)) return State();
+  }
   return out;
 }
 

@@ -57,7 +57,8 @@ bool DeltaSync::OnAck(const std::string& peer, uint64_t seq, const CausalContext
   return true;
 }
 
-void DeltaSync::OnSummary(const std::string& peer, const CausalContext& peer_context) {
+void DeltaSync::OnSummary(const std::string& peer, const CausalContext& peer_context,
+                          int64_t now_ms) {
   auto it = peers_.find(peer);
   if (it == peers_.end()) {
     ResetPeer(peer);
@@ -68,6 +69,15 @@ void DeltaSync::OnSummary(const std::string& peer, const CausalContext& peer_con
   p.acked.Merge(peer_context);
   p.assumed.Merge(peer_context);
   Settle(&p, 0);
+  // A summary proves the link works now: what it still lacks from a message sent longer than
+  // a retransmit timeout ago was lost (say, in a partition that has healed). Resend at once
+  // instead of waiting out a backed-off timer.
+  if (now_ms >= 0 && !p.in_flight.empty() &&
+      now_ms - p.in_flight.front().sent_ms >= options_.retransmit_timeout_ms) {
+    p.assumed = p.acked;
+    p.in_flight.clear();
+    p.timeout_ms = options_.retransmit_timeout_ms;
+  }
 }
 
 bool DeltaSync::NeedsSummary(const std::string& peer) const {

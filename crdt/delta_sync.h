@@ -66,8 +66,10 @@ class DeltaSync {
   // summary). Acks for messages sent before the peer's last reset, or never sent, are ignored
   // and return false.
   bool OnAck(const std::string& peer, uint64_t seq, const CausalContext& peer_context);
-  // The peer reported its context (heartbeat or hello). Starts tracking an unknown peer.
-  void OnSummary(const std::string& peer, const CausalContext& peer_context);
+  // The peer reported its context (heartbeat or hello). Starts tracking an unknown peer. With
+  // `now_ms`, a message older than the retransmit timeout that the summary does not cover is
+  // taken as lost, and the next Poll resends the difference (no backed-off wait after a heal).
+  void OnSummary(const std::string& peer, const CausalContext& peer_context, int64_t now_ms = -1);
 
   // True when `peer` is tracked but its context is unknown: send it a hello, await its summary.
   bool NeedsSummary(const std::string& peer) const;
