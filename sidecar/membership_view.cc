@@ -1,0 +1,125 @@
+#include "sidecar/membership_view.h"
+
+#include <algorithm>
+
+#include "sidecar/strategy.h"
+
+namespace herd::sidecar {
+
+MembershipView::MembershipView(std::string self, Clock& clock, Clock::Duration deadline)
+    : self_(std::move(self)), clock_(clock), deadline_(deadline) {}
+
+void MembershipView::SetDeclared(const std::map<std::string, std::string>& members) {
+  declared_ = members;
+}
+
+bool MembershipView::Heard(const std::string& name, uint64_t incarnation) {
+  auto [it, inserted] = heard_.try_emplace(name);
+  bool changed = !inserted && it->second.incarnation != incarnation;
+  it->second.at = clock_.Now();
+  it->second.incarnation = incarnation;
+  return changed;
+}
+
+void MembershipView::SetRecord(const std::string& name, std::optional<MemberRecord> record) {
+  if (record) {
+    records_[name] = std::move(*record);
+  } else {
+    records_.erase(name);
+  }
+}
+
+const MemberRecord* MembershipView::Record(const std::string& name) const {
+  auto it = records_.find(name);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+bool MembershipView::ComputeAlive(const std::string& name) const {
+  if (name == self_) return self_joined_ && !self_shutting_down_ && IsDeclared(name);
+  if (!IsDeclared(name)) return false;
+  const MemberRecord* rec = Record(name);
+  if (rec != nullptr && rec->status == MemberStatus::kShuttingDown) {
+    // A newer incarnation heard since the record was written is alive again.
+    auto h = heard_.find(name);
+    if (h == heard_.end() || h->second.incarnation == rec->incarnation) return false;
+  }
+  auto h = heard_.find(name);
+  return h != heard_.end() && clock_.Now() - h->second.at <= deadline_;
+}
+
+bool MembershipView::IsAlive(const std::string& name) const {
+  return std::binary_search(alive_.begin(), alive_.end(), name);
+}
+
+bool MembershipView::IsReachable(const std::string& name) const {
+  if (name == self_) return true;
+  auto h = heard_.find(name);
+  return h != heard_.end() && clock_.Now() - h->second.at <= deadline_;
+}
+
+bool MembershipView::Refresh() {
+  std::vector<std::string> alive;
+  for (const auto& [name, address] : declared_) {
+    if (ComputeAlive(name)) alive.push_back(name);
+  }
+  if (alive == alive_) return false;
+  alive_ = std::move(alive);
+  return true;
+}
+
+std::vector<std::string> MembershipView::Known() const {
+  std::vector<std::string> known;
+  for (const auto& [name, address] : declared_) known.push_back(name);
+  for (const auto& [name, rec] : records_) known.push_back(name);
+  std::sort(known.begin(), known.end());
+  known.erase(std::unique(known.begin(), known.end()), known.end());
+  std::erase_if(known, [&](const std::string& n) {
+    if (n == self_) return self_shutting_down_;
+    const MemberRecord* rec = Record(n);
+    return rec != nullptr && rec->status == MemberStatus::kShuttingDown && !IsAlive(n);
+  });
+  return known;
+}
+
+bool MembershipView::HasQuorum() const { return sidecar::HasQuorum(Known(), alive_); }
+
+std::vector<MemberInfo> MembershipView::List() const {
+  std::map<std::string, MemberInfo> out;
+  for (const auto& [name, address] : declared_) {
+    out[name].address = address;
+    out[name].declared = true;
+  }
+  for (const auto& [name, rec] : records_) {
+    MemberInfo& m = out[name];
+    if (m.address.empty()) m.address = rec.address;
+    m.incarnation = rec.incarnation;
+  }
+  std::vector<MemberInfo> list;
+  for (auto& [name, m] : out) {
+    m.name = name;
+    const MemberRecord* rec = Record(name);
+    if (IsAlive(name)) {
+      m.status = MemberStatus::kAlive;
+    } else if ((name == self_ && self_shutting_down_) ||
+               (rec != nullptr && rec->status == MemberStatus::kShuttingDown)) {
+      m.status = MemberStatus::kShuttingDown;
+    } else if (name == self_ && !self_joined_) {
+      m.status = MemberStatus::kUninitialized;
+    } else if (heard_.count(name) == 0 && rec == nullptr) {
+      m.status = MemberStatus::kUninitialized;
+    } else {
+      m.status = MemberStatus::kDead;
+    }
+    list.push_back(std::move(m));
+  }
+  return list;
+}
+
+std::string MembershipView::AddressOf(const std::string& name) const {
+  auto it = declared_.find(name);
+  if (it != declared_.end() && !it->second.empty()) return it->second;
+  const MemberRecord* rec = Record(name);
+  return rec ? rec->address : std::string();
+}
+
+}  // namespace herd::sidecar

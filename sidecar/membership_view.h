@@ -1,0 +1,84 @@
+// MembershipView: what one member knows of the cluster's members and which are alive.
+//
+// Inputs: the declared members (a static list, the list set over REST, or the ready endpoints
+// Kubernetes reports), the member records in the map (address, incarnation, alive or
+// shutting_down, each written by its own member), and when each peer was last heard.
+//
+//   declared   the membership source's list; a member outside it is refused, and treated as
+//              dead for placement (SPEC.md 6, "Removed means gone").
+//   alive      declared, heard within the heartbeat deadline (self: joined), not shutting down.
+//   known      declared plus every member with a record, minus shutting-down ones: what quorum
+//              counts, so an isolated member never believes it is a majority (Horde #45).
+//
+// Single-threaded; owned by the Supervisor, which calls Refresh() on its heartbeat timer.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "sidecar/records.h"
+
+namespace herd::sidecar {
+
+struct MemberInfo {
+  std::string name;
+  std::string address;
+  uint64_t incarnation = 0;
+  MemberStatus status = MemberStatus::kUninitialized;  // as this member sees it
+  bool declared = false;
+};
+
+class MembershipView {
+ public:
+  MembershipView(std::string self, Clock& clock, Clock::Duration deadline);
+
+  const std::string& self() const { return self_; }
+
+  // Replaces the declared list (name -> peer address).
+  void SetDeclared(const std::map<std::string, std::string>& members);
+  bool IsDeclared(const std::string& name) const { return declared_.count(name) > 0; }
+  const std::map<std::string, std::string>& declared() const { return declared_; }
+
+  // A message from `name` arrived. Returns true when its incarnation differs from the last one
+  // heard (a restarted member).
+  bool Heard(const std::string& name, uint64_t incarnation);
+  // The member's record in the map changed (nullopt: removed).
+  void SetRecord(const std::string& name, std::optional<MemberRecord> record);
+  const MemberRecord* Record(const std::string& name) const;
+
+  void SetSelfJoined(bool joined) { self_joined_ = joined; }
+  void SetSelfShuttingDown(bool v) { self_shutting_down_ = v; }
+
+  bool IsAlive(const std::string& name) const;
+  // Heard within the heartbeat deadline (whatever its status); self always.
+  bool IsReachable(const std::string& name) const;
+  // Recomputes liveness from the clock. Returns true when the alive set changed.
+  bool Refresh();
+  const std::vector<std::string>& alive() const { return alive_; }  // sorted
+  std::vector<std::string> Known() const;                           // sorted
+  bool HasQuorum() const;
+  std::vector<MemberInfo> List() const;
+  std::string AddressOf(const std::string& name) const;
+
+ private:
+  bool ComputeAlive(const std::string& name) const;
+
+  std::string self_;
+  Clock& clock_;
+  Clock::Duration deadline_;
+  bool self_joined_ = false;
+  bool self_shutting_down_ = false;
+  std::map<std::string, std::string> declared_;
+  std::map<std::string, MemberRecord> records_;
+  struct Heartbeat {
+    Clock::TimePoint at;
+    uint64_t incarnation = 0;
+  };
+  std::map<std::string, Heartbeat> heard_;
+  std::vector<std::string> alive_;
+};
+
+}  // namespace herd::sidecar

@@ -1,0 +1,462 @@
+// Supervisor: peers, persistence, membership and timers. Reconciliation of workloads lives in
+// supervisor_children.cc, the API in supervisor_api.cc.
+#include "sidecar/supervisor.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "crdt/codec.h"
+
+namespace herd::sidecar {
+
+Supervisor::Supervisor(SupervisorOptions options, Clock& clock, Random& random,
+                       ProcessRunner& runner, Store& store, Transport& transport)
+    : options_(std::move(options)),
+      clock_(clock),
+      random_(random),
+      runner_(runner),
+      store_(store),
+      transport_(transport),
+      strategy_(MakeStrategy(options_.strategy, random_, options_.load_epsilon)),
+      map_(SplitMix64(random_.Next() ^ options_.incarnation)),
+      sync_(crdt::DeltaSyncOptions{
+          .retransmit_timeout_ms =
+              std::chrono::duration_cast<std::chrono::milliseconds>(options_.retransmit_after)
+                  .count()}),
+      view_(options_.name, clock_, options_.heartbeat_deadline) {}
+
+Supervisor::~Supervisor() {
+  for (Clock::TimerId id : timers_) clock_.Cancel(id);
+}
+
+Clock::TimerId Supervisor::After(Clock::Duration delay, std::function<void()> fn) {
+  auto id = std::make_shared<Clock::TimerId>(0);
+  *id = clock_.Schedule(delay, [this, id, fn = std::move(fn)] {
+    timers_.erase(*id);
+    fn();
+    DrainChanges();
+  });
+  timers_.insert(*id);
+  return *id;
+}
+
+void Supervisor::CancelTimer(Clock::TimerId& id) {
+  if (id == 0) return;
+  clock_.Cancel(id);
+  timers_.erase(id);
+  id = 0;
+}
+
+Status Supervisor::Start() {
+  ASSIGN_OR_RETURN(Store::Loaded loaded, store_.Load());
+  if (loaded.dropped_tail_bytes > 0) {
+    LOG_WARNING("store_tail_dropped", {{"bytes", loaded.dropped_tail_bytes}});
+  }
+  auto join_encoded = [&](std::string_view bytes, std::string_view what) {
+    Result<crdt::Delta> delta = crdt::DecodeDelta(bytes);
+    if (!delta.ok()) {
+      LOG_ERROR("store_record_unreadable", {{"what", what}, {"error", delta.status().message()}});
+      return;
+    }
+    map_.Join(*delta);
+  };
+  if (!loaded.snapshot.empty()) join_encoded(loaded.snapshot, "snapshot");
+  for (const std::string& record : loaded.records) join_encoded(record, "log record");
+
+  // Rebuild every index from the loaded map.
+  map_.ForEachPrefix(kMemberPrefix, [&](std::string_view key, std::string_view value) {
+    Result<MemberRecord> rec = DecodeMember(value);
+    if (rec.ok()) view_.SetRecord(std::string(key.substr(kMemberPrefix.size())), *rec);
+  });
+  map_.ForEachPrefix(kWorkloadPrefix, [&](std::string_view key, std::string_view) {
+    std::string name(key.substr(kWorkloadPrefix.size()));
+    IndexOwner(name, ReadWorkload(name));
+  });
+  map_.ForEachPrefix(kStatusPrefix, [&](std::string_view key, std::string_view value) {
+    Result<StatusRecord> s = DecodeStatus(value);
+    if (s.ok() && s->phase == Phase::kRunning) {
+      running_.insert(std::string(key.substr(kStatusPrefix.size())));
+    }
+  });
+  started_ = true;
+  started_at_ = clock_.Now();
+  last_gc_ = started_at_;
+  ApplyDeclared();
+  LOG_INFO("member_starting", {{"member", options_.name},
+                               {"incarnation", options_.incarnation},
+                               {"workloads", owner_of_.size()},
+                               {"log_records", loaded.records.size()}});
+  CheckJoined();
+  OnTick();
+  DrainChanges();
+  return Status::Ok();
+}
+
+int64_t Supervisor::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch())
+      .count();
+}
+
+uint64_t Supervisor::NextHlc() { return hlc_.Now(clock_.WallMillis()); }
+
+crdt::Delta Supervisor::Write(std::string_view key, const std::optional<std::string>& value) {
+  crdt::DiffCallback on_diff = [this](const crdt::Diff& d) { OnDiff(d); };
+  crdt::Delta delta = value ? map_.Put(key, *value, NextHlc(), on_diff)
+                            : map_.Remove(key, NextHlc(), on_diff);
+  if (!delta.empty()) {
+    context_dirty_ = true;
+    Persist(crdt::EncodeDelta(delta), false);
+    ScheduleFlush();
+  }
+  // Changed keys are reconciled by DrainChanges at the end of the event being handled, never
+  // in the middle of it.
+  return delta;
+}
+
+void Supervisor::Persist(std::string_view encoded_delta, bool durable_now) {
+  Status s = store_.Append(encoded_delta);
+  if (!s.ok()) {
+    ++counters_.store_errors;
+    LOG_ERROR("store_append_failed", {{"error", s.ToString()}});
+    return;
+  }
+  if (durable_now) ScheduleFlush();
+  MaybeCompact();
+}
+
+void Supervisor::AfterDurable(std::function<void()> fn) {
+  durable_waiters_.push_back(std::move(fn));
+  ScheduleFlush();
+}
+
+void Supervisor::MaybeCompact() {
+  uint64_t records = store_.log_records();
+  if (records < options_.compact_after_records || records < 2 * map_.entry_count()) return;
+  Status s = store_.Compact(crdt::EncodeDelta(map_.State()));
+  if (!s.ok()) LOG_ERROR("store_compact_failed", {{"error", s.ToString()}});
+}
+
+void Supervisor::ScheduleFlush() {
+  if (flush_timer_ != 0) return;
+  flush_timer_ = After(options_.flush_delay, [this] {
+    flush_timer_ = 0;
+    Flush();
+  });
+}
+
+void Supervisor::Flush() {
+  // Group commit: one fsync for every write since the last flush, then the replies.
+  if (!durable_waiters_.empty()) {
+    Status s = store_.Sync();
+    if (!s.ok()) {
+      ++counters_.store_errors;
+      LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
+    }
+    std::vector<std::function<void()>> waiters;
+    waiters.swap(durable_waiters_);
+    last_sync_status_ = s;
+    for (auto& w : waiters) w();
+    last_sync_status_ = Status::Ok();
+  }
+  const int64_t now_ms = NowMs();
+  for (const auto& [peer, address] : view_.declared()) {
+    if (peer == options_.name) continue;
+    std::optional<crdt::Outgoing> out = sync_.Poll(peer, map_, now_ms);
+    if (out) SendTo(peer, PeerMessageType::kDelta, out->seq, crdt::EncodeDelta(out->delta));
+  }
+}
+
+const std::string& Supervisor::EncodedContext() {
+  if (context_dirty_) {
+    encoded_context_ = crdt::EncodeContext(map_.context());
+    context_dirty_ = false;
+  }
+  return encoded_context_;
+}
+
+void Supervisor::SendTo(const std::string& peer, PeerMessageType type, uint64_t seq,
+                        std::string delta) {
+  std::string address = view_.AddressOf(peer);
+  if (address.empty()) return;
+  PeerMessage m;
+  m.type = type;
+  m.sender = options_.name;
+  m.incarnation = options_.incarnation;
+  m.hlc = hlc_.last();
+  m.seq = seq;
+  m.context = EncodedContext();
+  m.delta = std::move(delta);
+  transport_.Send(peer, address, EncodePeerMessage(m));
+}
+
+void Supervisor::OnPeerMessage(std::string_view bytes) {
+  Result<PeerMessage> decoded = DecodePeerMessage(bytes);
+  if (!decoded.ok()) {
+    ++counters_.rejected_messages;
+    LOG_WARNING("peer_message_rejected", {{"error", decoded.status().message()}});
+    return;
+  }
+  PeerMessage& m = *decoded;
+  if (m.sender == options_.name) return;
+  Result<crdt::CausalContext> context = crdt::DecodeContext(m.context);
+  if (!context.ok()) {
+    ++counters_.rejected_messages;
+    LOG_WARNING("peer_message_rejected",
+                {{"peer", m.sender}, {"error", context.status().message()}});
+    return;
+  }
+  if (options_.static_membership && !view_.IsDeclared(m.sender)) {
+    // SPEC.md 6: a member that is not in a static membership list is refused: nothing it
+    // sends is taken. It is told what it lacks, though (at most once a heartbeat), so a member
+    // removed by set_members learns of its removal and stops its copies.
+    ++counters_.rejected_messages;
+    auto [it, first] = refused_.try_emplace(m.sender, Clock::TimePoint{});
+    if (first) {
+      LOG_WARNING("peer_refused", {{"peer", m.sender}, {"reason", "not a declared member"}});
+    }
+    if (clock_.Now() - it->second >= options_.heartbeat_interval) {
+      it->second = clock_.Now();
+      crdt::Delta missing = map_.DeltaSince(*context);
+      if (!missing.empty()) {
+        PeerMessage reply{PeerMessageType::kDelta, options_.name, options_.incarnation,
+                          hlc_.last(), 0, EncodedContext(), crdt::EncodeDelta(missing)};
+        auto to = former_addresses_.find(m.sender);
+        if (to != former_addresses_.end()) {
+          transport_.Send(m.sender, to->second, EncodePeerMessage(reply));
+        }
+      }
+    }
+    return;
+  }
+  hlc_.Observe(m.hlc);
+  if (view_.Heard(m.sender, m.incarnation)) {
+    LOG_INFO("peer_restarted", {{"peer", m.sender}, {"incarnation", m.incarnation}});
+    sync_.ResetPeer(m.sender);
+  }
+  switch (m.type) {
+    case PeerMessageType::kAck:
+      sync_.OnAck(m.sender, m.seq, *context);
+      break;
+    case PeerMessageType::kHeartbeat:
+      sync_.OnSummary(m.sender, *context, NowMs());
+      break;
+    case PeerMessageType::kDelta: {
+      Result<crdt::Delta> delta = crdt::DecodeDelta(m.delta);
+      if (!delta.ok()) {
+        ++counters_.rejected_messages;
+        LOG_WARNING("peer_delta_rejected",
+                    {{"peer", m.sender}, {"error", delta.status().message()}});
+        break;
+      }
+      map_.Join(*delta, [this](const crdt::Diff& d) { OnDiff(d); });
+      context_dirty_ = true;
+      Persist(m.delta, false);
+      sync_.OnSummary(m.sender, *context);
+      SendTo(m.sender, PeerMessageType::kAck, m.seq, {});
+      break;
+    }
+  }
+  last_summary_[m.sender] = std::move(*context);
+  DrainChanges();
+  if (view_.Refresh()) OnViewChanged();
+  CheckJoined();
+  ScheduleFlush();
+}
+
+void Supervisor::OnDiff(const crdt::Diff& d) { changed_.insert(std::string(d.key)); }
+
+void Supervisor::DrainChanges() {
+  if (draining_) return;  // the outer drain picks up keys changed meanwhile
+  draining_ = true;
+  bool view_dirty = false;
+  while (!changed_.empty()) {
+    std::string key = std::move(changed_.extract(changed_.begin()).value());
+    std::string_view k = key;
+    if (k.starts_with(kWorkloadPrefix) || k.starts_with(kOwnerPrefix)) {
+      std::string name(k.substr(k.find('/') + 1));
+      IndexOwner(name, ReadWorkload(name));
+      Reconcile(name);
+    } else if (k.starts_with(kStatusPrefix)) {
+      std::string name(k.substr(kStatusPrefix.size()));
+      RecountStatus(name);
+      Reconcile(name);
+    } else if (k.starts_with(kMemberPrefix)) {
+      std::string name(k.substr(kMemberPrefix.size()));
+      std::optional<std::string_view> v = map_.Get(key);
+      std::optional<MemberRecord> rec;
+      if (v) {
+        Result<MemberRecord> r = DecodeMember(*v);
+        if (r.ok()) rec = *r;
+      }
+      view_.SetRecord(name, rec);
+      view_dirty = true;
+    } else if (k == kMembersKey) {
+      ApplyDeclared();
+      view_dirty = true;
+    } else if (k == kRebalanceKey) {
+      if (map_.Contains(kRebalanceKey)) PlanMoves(true);
+    }
+  }
+  draining_ = false;
+  if (view_dirty) {
+    view_.Refresh();
+    OnViewChanged();
+  }
+}
+
+void Supervisor::RecountStatus(const std::string& name) {
+  bool running = false;
+  if (std::optional<StatusRecord> s = ReadStatus(name)) running = s->phase == Phase::kRunning;
+  bool was = running_.count(name) > 0;
+  if (running && !was) running_.insert(name);
+  if (!running && was) running_.erase(name);
+}
+
+void Supervisor::SetDeclaredMembers(const std::map<std::string, std::string>& members) {
+  flag_members_ = members;
+  if (!started_) return;
+  ApplyDeclared();
+  view_.Refresh();
+  OnViewChanged();
+  DrainChanges();
+}
+
+void Supervisor::ApplyDeclared() {
+  std::map<std::string, std::string> declared = flag_members_;
+  if (options_.static_membership) {
+    if (std::optional<std::string_view> v = map_.Get(kMembersKey)) {
+      Result<std::vector<std::pair<std::string, std::string>>> list = DecodeMemberList(*v);
+      if (list.ok()) declared = std::map<std::string, std::string>(list->begin(), list->end());
+    }
+  }
+  if (declared.count(options_.name) == 0 && !options_.static_membership) {
+    declared[options_.name] = options_.address;  // auto: this member is always a candidate
+  }
+  for (const auto& [name, address] : view_.declared()) {
+    if (declared.count(name) == 0) {
+      sync_.RemovePeer(name);
+      former_addresses_[name] = view_.AddressOf(name);
+    }
+  }
+  // A declared peer is tracked from the start, with an unknown context: garbage collection
+  // waits until it has reported what it has seen.
+  for (const auto& [name, address] : declared) {
+    if (name != options_.name && !sync_.Tracks(name)) sync_.ResetPeer(name);
+  }
+  view_.SetDeclared(declared);
+}
+
+void Supervisor::WriteSelfRecord(MemberStatus status) {
+  MemberRecord rec{options_.address, options_.incarnation, status};
+  std::string key = std::string(kMemberPrefix) + options_.name;
+  std::optional<std::string_view> current = map_.Get(key);
+  std::string encoded = EncodeMember(rec);
+  if (current && *current == encoded) return;
+  Write(key, encoded);
+}
+
+void Supervisor::CheckJoined() {
+  if (joined_ || !started_ || shutting_down_) return;
+  bool all = true;
+  for (const auto& [peer, address] : view_.declared()) {
+    if (peer == options_.name) continue;
+    auto it = last_summary_.find(peer);
+    if (it == last_summary_.end() || !map_.context().Includes(it->second)) {
+      all = false;
+      break;
+    }
+  }
+  if (!all && clock_.Now() - started_at_ < options_.join_timeout) return;
+  joined_ = true;
+  view_.SetSelfJoined(true);
+  LOG_INFO("member_joined", {{"member", options_.name}, {"synced_with_all", all}});
+  WriteSelfRecord(MemberStatus::kAlive);
+  view_.Refresh();
+  OnViewChanged();
+}
+
+void Supervisor::OnViewChanged() {
+  if (!started_) return;
+  if (view_.HasQuorum() && !quorum_waiters_.empty()) {
+    auto waiters = std::move(quorum_waiters_);
+    quorum_waiters_.clear();
+    for (auto& [deadline, reply] : waiters) reply(true);
+  }
+  if (!joined_) return;
+  bool quorum = view_.HasQuorum();
+  if (quorum != had_quorum_) {
+    had_quorum_ = quorum;
+    if (quorum && strategy_->needs_quorum()) {
+      rejoining_ = true;
+      rejoin_until_ = clock_.Now() + options_.heartbeat_deadline;
+    }
+    if (strategy_->needs_quorum()) {
+      LOG_WARNING(quorum ? "quorum_regained" : "quorum_lost",
+                  {{"member", options_.name}, {"alive", view_.alive().size()},
+                   {"known", view_.Known().size()}});
+    }
+  }
+  std::vector<std::string> alive = view_.alive();
+  bool grew = std::any_of(alive.begin(), alive.end(), [&](const std::string& m) {
+    return !std::binary_search(last_alive_.begin(), last_alive_.end(), m);
+  });
+  last_alive_ = alive;
+  if (grew) settle_until_ = clock_.Now() + options_.heartbeat_deadline;
+  placement_dirty_ = true;
+  ScanOrphans();
+  ReconcileAll();
+}
+
+bool Supervisor::CaughtUp() const {
+  for (const std::string& peer : view_.alive()) {
+    if (peer == options_.name) continue;
+    auto it = last_summary_.find(peer);
+    if (it == last_summary_.end() || !map_.context().Includes(it->second)) return false;
+  }
+  return true;
+}
+
+void Supervisor::OnTick() {
+  tick_timer_ = After(options_.heartbeat_interval, [this] { OnTick(); });
+  for (const auto& [peer, address] : view_.declared()) {
+    if (peer != options_.name) SendTo(peer, PeerMessageType::kHeartbeat, 0, {});
+  }
+  if (view_.Refresh()) OnViewChanged();
+  CheckJoined();
+  const Clock::TimePoint now = clock_.Now();
+  for (auto it = quorum_waiters_.begin(); it != quorum_waiters_.end();) {
+    if (now >= it->first) {
+      Reply<bool> reply = std::move(it->second);
+      it = quorum_waiters_.erase(it);
+      reply(Status(StatusCode::kDeadlineExceeded,
+                   "NoQuorum: no quorum within the wait (" +
+                       std::to_string(view_.alive().size()) + " of " +
+                       std::to_string(view_.Known().size()) + " members alive)"));
+    } else {
+      ++it;
+    }
+  }
+  // Reachability changes without the alive set changing (a shutting-down member that goes
+  // silent), so orphans are looked for on every tick; cheap when every owner is alive.
+  ScanOrphans();
+  // Active redistribution converges on the placement whenever ownership or the alive set has
+  // changed: once per tick at most, and only when this member's view has settled.
+  if (options_.active_redistribution && placement_dirty_ && now >= settle_until_ &&
+      moves_in_flight_ == 0 && CaughtUp()) {
+    placement_dirty_ = false;
+    PlanMoves(false);
+  }
+  if (rejoining_ && now >= rejoin_until_ && CaughtUp()) {
+    rejoining_ = false;
+    ReconcileAll();
+  }
+  if (now - last_gc_ >= options_.gc_interval) {
+    last_gc_ = now;
+    size_t dropped = map_.CollectGarbage(sync_.SeenByAll(map_));
+    if (dropped > 0) LOG_DEBUG("tombstones_collected", {{"count", dropped}});
+  }
+  if (shutting_down_) MaybeFinishShutdown();
+  Flush();
+}
+
+}  // namespace herd::sidecar

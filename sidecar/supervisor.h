@@ -1,0 +1,303 @@
+// Supervisor: one member's share of the cluster, as a single-threaded state machine.
+//
+// This is Horde.DynamicSupervisor's behaviour (SPEC.md sections 2-3, 6) without its holes.
+// Events come in (peer messages, API calls, child exits, membership changes, timers); effects
+// go out through the seams it is given: the CRDT map it owns, the Store it persists the map to,
+// the Transport it sends peer messages on, the ProcessRunner that runs children, and the Clock
+// it schedules timers on. Nothing here reads a clock, sleeps, or touches the OS, so the
+// simulator (tests/testing/) runs many supervisors in one thread from one seed.
+//
+// The map is the truth (sidecar/records.h). Every change to it, local or from a peer, is
+// reconciled: a member starts what the map says it owns and does not run, and stops what it
+// runs and no longer owns. Ownership moves only by writing the map: an apply picks an owner
+// with the strategy; when an owner dies or is removed, the member the strategy now picks takes
+// over (owner epoch + 1); on a graceful shutdown, an active redistribution or a rebalance, the
+// current owner stops its instance first and writes the new owner only after it has exited,
+// so a move never overlaps. Concurrent takeovers resolve by the map's last-write-wins order,
+// and the losing owner stops its copy as soon as it sees the winner.
+//
+// Threading: every method runs on the owner's thread (the agent's event loop). Replies to
+// writes are delivered after the write is durable (group commit on a zero-delay timer).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/hybrid_clock.h"
+#include "common/random.h"
+#include "common/status.h"
+#include "crdt/aw_lww_map.h"
+#include "crdt/delta_sync.h"
+#include "sidecar/membership_view.h"
+#include "sidecar/peer_message.h"
+#include "sidecar/process_runner.h"
+#include "sidecar/records.h"
+#include "sidecar/restart_policy.h"
+#include "sidecar/store.h"
+#include "sidecar/strategy.h"
+#include "sidecar/workload_spec.h"
+
+namespace herd::sidecar {
+
+struct SupervisorOptions {
+  std::string name;
+  std::string address;       // peer address others reach this member at
+  uint64_t incarnation = 1;  // differs on every start of the agent
+  StrategyKind strategy = StrategyKind::kUniform;
+  bool active_redistribution = false;
+  bool static_membership = true;  // refuse peers outside the declared list
+  Clock::Duration heartbeat_interval = std::chrono::milliseconds(250);
+  Clock::Duration heartbeat_deadline = std::chrono::seconds(1);
+  Clock::Duration join_timeout = std::chrono::seconds(2);
+  Clock::Duration flush_delay = std::chrono::milliseconds(1);  // delta batching window
+  Clock::Duration retransmit_after = std::chrono::milliseconds(200);
+  Clock::Duration gc_interval = std::chrono::seconds(10);
+  size_t move_batch = 64;  // workloads moved at once by redistribution and rebalance
+  BackoffOptions backoff;
+  double load_epsilon = 0.25;
+  uint64_t compact_after_records = 20000;
+  Clock::Duration shutdown_drain = std::chrono::seconds(2);  // wait for handoff acks
+};
+
+template <typename T>
+using Reply = std::function<void(Result<T>)>;
+
+enum class ApplyKind { kCreated, kConfigured, kUnchanged };
+std::string_view ApplyKindName(ApplyKind k);  // created | configured | unchanged
+
+struct ApplyOutcome {
+  std::string name;
+  ApplyKind kind = ApplyKind::kCreated;
+  std::string owner;
+  uint64_t generation = 0;
+};
+
+struct ApplyRequest {
+  WorkloadSpec spec;
+  std::optional<uint64_t> expected_generation;  // SPEC.md 409 precondition
+};
+
+struct WorkloadView {
+  std::string name;
+  WorkloadRecord record;
+  WorkloadSpec spec;
+  std::optional<StatusRecord> status;
+};
+
+struct ChildCounts {
+  size_t declared = 0;  // workloads in the map
+  size_t running = 0;   // workloads whose owner reports them Running
+  size_t local = 0;     // children running on this member
+};
+
+struct ListPage {
+  std::vector<WorkloadView> items;
+  std::string continue_token;  // empty on the last page
+};
+
+class Supervisor {
+ public:
+  Supervisor(SupervisorOptions options, Clock& clock, Random& random, ProcessRunner& runner,
+             Store& store, Transport& transport);
+  ~Supervisor();
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Loads the map from the store, announces this incarnation and starts the timers.
+  // Errors: the store's (kDataLoss for a corrupt snapshot).
+  Status Start();
+
+  // --- membership ---
+  // The membership source's list (static flag list, or Kubernetes endpoints): name -> address.
+  void SetDeclaredMembers(const std::map<std::string, std::string>& members);
+  // PUT /v1/members (Horde.Cluster.set_members): replaces the static list cluster-wide.
+  void SetMembers(const std::map<std::string, std::string>& members, Reply<bool> reply);
+  std::vector<MemberInfo> Members() const { return view_.List(); }
+  bool HasQuorum() const { return view_.HasQuorum(); }
+  // Replies OK once this member sees a quorum, kDeadlineExceeded after `timeout`.
+  void WaitForQuorum(Clock::Duration timeout, Reply<bool> reply);
+
+  // --- peers and children ---
+  void OnPeerMessage(std::string_view bytes);
+  void OnChildExit(uint64_t instance, const ChildExit& exit);
+
+  // --- API ---
+  void Apply(std::vector<ApplyRequest> requests, Reply<std::vector<ApplyOutcome>> reply);
+  void Delete(const std::string& name, Reply<bool> reply);
+  void Rebalance(Reply<bool> reply);
+  Result<WorkloadView> Get(const std::string& name) const;
+  // Workloads in name order after `continue_token`, at most `limit` (0: no limit), matching
+  // every label in `selector`.
+  ListPage List(const std::map<std::string, std::string>& selector, size_t limit,
+                const std::string& continue_token) const;
+  ChildCounts Count() const;
+
+  // --- lifecycle ---
+  // SIGTERM: mark shutting_down, hand every workload over, stop children within their
+  // timeouts; `done` runs once everything has exited and the handoffs were sent.
+  void BeginShutdown(std::function<void()> done);
+  bool ready() const { return started_ && joined_ && !shutting_down_; }
+  bool joined() const { return joined_; }
+  bool shutting_down() const { return shutting_down_; }
+
+  // --- introspection (tests, simulator, metrics) ---
+  const std::string& name() const { return options_.name; }
+  const crdt::AwLwwMap& map() const { return map_; }
+  // Names of workloads with a live local instance (running or stopping).
+  std::vector<std::string> LocalInstances() const;
+  const MembershipView& view() const { return view_; }
+  const Strategy& strategy() const { return *strategy_; }
+  // Where the strategy puts every workload now: bounded-load rendezvous over the alive members
+  // in name order, the same on every member with the same map. Active redistribution and
+  // rebalance move workloads to it.
+  std::map<std::string, std::string> TargetPlacement() const;
+
+ private:
+  enum class StopReason { kDeleted, kMoved, kReplaced, kShutdown, kNoQuorum, kRemoved, kHandoff };
+  // A workload this member runs, or is about to run again.
+  struct Child {
+    enum class State { kIdle, kRunning, kStopping, kBackoff };
+    State state = State::kIdle;
+    InstanceId instance = 0;
+    uint64_t generation = 0;
+    uint64_t epoch = 0;
+    int64_t pid = 0;
+    std::string container_id;
+    int64_t started_ms = 0;
+    Clock::TimerId timer = 0;  // backoff restart
+    StopReason stop_reason = StopReason::kDeleted;
+    RestartTracker tracker;
+  };
+
+  // supervisor.cc: peers, persistence, membership, timers
+  // Every timer goes through here, so the destructor can cancel what is still pending.
+  Clock::TimerId After(Clock::Duration delay, std::function<void()> fn);
+  void CancelTimer(Clock::TimerId& id);
+  void OnTick();
+  void ScheduleFlush();
+  void Flush();
+  const std::string& EncodedContext();
+  void SendTo(const std::string& peer, PeerMessageType type, uint64_t seq, std::string delta);
+  void Persist(std::string_view encoded_delta, bool durable_now);
+  void AfterDurable(std::function<void()> fn);
+  void MaybeCompact();
+  void CheckJoined();
+  void OnViewChanged();
+  void ApplyDeclared();
+  crdt::Delta Write(std::string_view key, const std::optional<std::string>& value);
+  void OnDiff(const crdt::Diff& diff);
+  void DrainChanges();
+  void RecountStatus(const std::string& name);
+  void WriteSelfRecord(MemberStatus status);
+  uint64_t NextHlc();
+  int64_t NowMs() const;
+
+  // supervisor_children.cc: reconcile, children, ownership moves
+  void Reconcile(const std::string& name);
+  void ReconcileAll();
+  bool ShouldRun(const std::string& name, const WorkloadRecord& rec) const;
+  bool IsFinished(const std::string& name, const WorkloadRecord& rec) const;
+  void StartChild(const std::string& name, const WorkloadRecord& rec);
+  void StopChild(const std::string& name, Child& child, StopReason reason);
+  void AfterExit(const std::string& name, Child& child, const ChildExit& exit);
+  void AfterCrash(const std::string& name, Child& child, const WorkloadRecord& rec,
+                  const WorkloadSpec& spec, const ExitInfo& info, const std::string& detail);
+  void WriteStatus(const std::string& name, const WorkloadRecord& rec, Phase phase,
+                   const Child* child, const std::string& message);
+  bool IsOrphanOwner(const std::string& owner) const;
+  // True when this member has joined every delta its reachable peers reported having.
+  bool CaughtUp() const;
+  void ScanOrphans();
+  void PlanMoves(bool forced);
+  void ContinueMoves();
+  void TakeOver(const std::string& name, const WorkloadRecord& rec);
+  void HandOff(const std::string& name, const WorkloadRecord& rec, const std::string& to);
+  Placement PlacementFor(const std::string& excluded) const;
+  std::optional<WorkloadRecord> ReadWorkload(const std::string& name) const;
+  std::optional<StatusRecord> ReadStatus(const std::string& name) const;
+  std::optional<OwnerRecord> ReadOwner(const std::string& name) const;
+  void WriteDeclaration(const std::string& name, WorkloadRecord rec);
+  void WriteOwner(const std::string& name, const std::string& owner, uint64_t epoch);
+  void IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec);
+  void MaybeFinishShutdown();
+
+  // supervisor_api.cc
+  Status CheckWritable() const;
+
+  SupervisorOptions options_;
+  Clock& clock_;
+  Random& random_;
+  ProcessRunner& runner_;
+  Store& store_;
+  Transport& transport_;
+  std::unique_ptr<Strategy> strategy_;
+  HybridLogicalClock hlc_;
+  crdt::AwLwwMap map_;
+  crdt::DeltaSync sync_;
+  MembershipView view_;
+
+  bool started_ = false;
+  bool joined_ = false;
+  bool shutting_down_ = false;
+  bool draining_ = false;
+  bool had_quorum_ = false;
+  Clock::TimePoint started_at_{};
+  // Until then, members that may just not have been heard yet are not declared dead (set when
+  // the alive set grows: after a heal, peers are heard one by one).
+  Clock::TimePoint settle_until_{};
+  // Until then (and until caught up), a member that regained quorum runs nothing: its map may
+  // be stale, and the majority may have moved its workloads.
+  Clock::TimePoint rejoin_until_{};
+  bool rejoining_ = false;
+  // Active redistribution: ownership or the alive set changed since the last plan.
+  bool placement_dirty_ = false;
+  Clock::TimePoint shutdown_started_{};
+  std::set<Clock::TimerId> timers_;
+  Clock::TimerId tick_timer_ = 0;
+  Clock::TimerId flush_timer_ = 0;
+  Clock::TimePoint last_gc_{};
+  std::map<std::string, std::string> flag_members_;          // from SetDeclaredMembers
+  std::map<std::string, crdt::CausalContext> last_summary_;  // peer -> its last context
+  std::map<std::string, Clock::TimePoint> refused_;  // undeclared peers -> last told
+  std::map<std::string, std::string> former_addresses_;  // removed members -> address
+  std::vector<std::string> last_alive_;
+  std::set<std::string> changed_;  // keys changed and not yet reconciled
+  std::vector<std::function<void()>> durable_waiters_;
+  Status last_sync_status_;
+  std::vector<std::pair<Clock::TimePoint, Reply<bool>>> quorum_waiters_;
+  std::function<void()> shutdown_done_;
+  std::string encoded_context_;
+  bool context_dirty_ = true;
+
+  std::map<std::string, std::unique_ptr<Child>> children_;  // by workload
+  std::map<InstanceId, std::string> instances_;             // instance -> workload
+  InstanceId next_instance_ = 1;
+  std::map<std::string, std::pair<ExitInfo, int64_t>> last_exit_;       // workload -> exit, wall ms
+  std::map<std::string, std::set<std::string>, std::less<>> by_owner_;  // owner -> workloads
+  std::map<std::string, std::string> owner_of_;                         // workload -> owner
+  std::set<std::string> running_;  // workloads whose status says Running
+  mutable std::map<std::string, size_t, std::less<>> load_view_;
+  std::map<std::string, Clock::TimePoint> orphaned_since_;
+  std::map<std::string, std::string> orphan_plan_;    // orphan -> planned new owner
+  std::map<std::string, std::string> planned_moves_;  // workload -> target, not yet moved
+  size_t moves_in_flight_ = 0;
+
+ public:
+  // Counters for metrics and tests.
+  struct Counters {
+    uint64_t applies = 0, starts = 0, restarts = 0, takeovers = 0, rejected_messages = 0,
+             store_errors = 0;
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  Counters counters_;
+};
+
+}  // namespace herd::sidecar

@@ -1,0 +1,541 @@
+// Supervisor: reconciling the map with the children this member runs, and moving ownership.
+#include <algorithm>
+#include <cmath>
+
+#include "common/log.h"
+#include "sidecar/spec_codec.h"
+#include "sidecar/supervisor.h"
+
+namespace herd::sidecar {
+namespace {
+
+std::string_view StopReasonName(int reason) {
+  static constexpr std::string_view kNames[] = {"deleted",  "moved",       "replaced",
+                                                "shutdown", "no_quorum",   "removed",
+                                                "process_redistribution"};
+  return kNames[reason];
+}
+
+std::chrono::milliseconds ShutdownTimeout(const WorkloadSpec& spec) {
+  return std::chrono::seconds(spec.shutdown_timeout_seconds);
+}
+
+}  // namespace
+
+std::optional<WorkloadRecord> Supervisor::ReadWorkload(const std::string& name) const {
+  std::optional<std::string_view> v = map_.Get(std::string(kWorkloadPrefix) + name);
+  if (!v) return std::nullopt;
+  Result<WorkloadRecord> rec = DecodeWorkload(*v);
+  if (!rec.ok()) {
+    LOG_ERROR("workload_record_unreadable", {{"workload", name}, {"error", rec.status().message()}});
+    return std::nullopt;
+  }
+  rec->owner.clear();
+  rec->epoch = 0;
+  if (std::optional<OwnerRecord> owner = ReadOwner(name)) {
+    rec->owner = std::move(owner->owner);
+    rec->epoch = owner->epoch;
+  }
+  return std::move(rec).value();
+}
+
+std::optional<OwnerRecord> Supervisor::ReadOwner(const std::string& name) const {
+  std::optional<std::string_view> v = map_.Get(std::string(kOwnerPrefix) + name);
+  if (!v) return std::nullopt;
+  Result<OwnerRecord> o = DecodeOwner(*v);
+  if (!o.ok()) return std::nullopt;
+  return std::move(o).value();
+}
+
+void Supervisor::WriteDeclaration(const std::string& name, WorkloadRecord rec) {
+  rec.owner.clear();
+  rec.epoch = 0;
+  Write(std::string(kWorkloadPrefix) + name, EncodeWorkload(rec));
+}
+
+void Supervisor::WriteOwner(const std::string& name, const std::string& owner, uint64_t epoch) {
+  Write(std::string(kOwnerPrefix) + name, EncodeOwner(OwnerRecord{owner, epoch}));
+}
+
+std::optional<StatusRecord> Supervisor::ReadStatus(const std::string& name) const {
+  std::optional<std::string_view> v = map_.Get(std::string(kStatusPrefix) + name);
+  if (!v) return std::nullopt;
+  Result<StatusRecord> s = DecodeStatus(*v);
+  if (!s.ok()) return std::nullopt;
+  return std::move(s).value();
+}
+
+void Supervisor::IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec) {
+  auto it = owner_of_.find(name);
+  if (it != owner_of_.end()) {
+    if (rec && rec->owner == it->second) return;
+    auto& set = by_owner_[it->second];
+    set.erase(name);
+    if (set.empty()) by_owner_.erase(it->second);
+    owner_of_.erase(it);
+  }
+  orphaned_since_.erase(name);
+  orphan_plan_.erase(name);
+  placement_dirty_ = true;
+  if (rec) {
+    owner_of_[name] = rec->owner;
+    by_owner_[rec->owner].insert(name);
+  }
+}
+
+bool Supervisor::IsFinished(const std::string& name, const WorkloadRecord& rec) const {
+  std::optional<StatusRecord> s = ReadStatus(name);
+  return s && s->generation == rec.generation && IsFinal(s->phase);
+}
+
+bool Supervisor::ShouldRun(const std::string& name, const WorkloadRecord& rec) const {
+  if (rec.owner != options_.name || !joined_ || shutting_down_) return false;
+  if (!view_.IsDeclared(options_.name)) return false;  // removed: stop our copies
+  if (strategy_->needs_quorum() && (!view_.HasQuorum() || rejoining_)) return false;
+  if (planned_moves_.count(name) > 0) return false;
+  return !IsFinished(name, rec);
+}
+
+void Supervisor::ReconcileAll() {
+  std::vector<std::string> names;
+  for (const auto& [name, child] : children_) names.push_back(name);
+  auto mine = by_owner_.find(options_.name);
+  if (mine != by_owner_.end()) names.insert(names.end(), mine->second.begin(), mine->second.end());
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const std::string& name : names) Reconcile(name);
+}
+
+void Supervisor::Reconcile(const std::string& name) {
+  std::optional<WorkloadRecord> rec = ReadWorkload(name);
+  auto it = children_.find(name);
+  Child* child = it == children_.end() ? nullptr : it->second.get();
+  if (!rec) {
+    if (child != nullptr) {
+      if (child->state == Child::State::kRunning) {
+        StopChild(name, *child, StopReason::kDeleted);
+      } else if (child->state != Child::State::kStopping) {
+        CancelTimer(child->timer);
+        children_.erase(it);
+      }
+    }
+    // Deleted: drop what this member wrote about it (an owner record can outlive the
+    // declaration when a move raced the delete).
+    std::optional<StatusRecord> s = ReadStatus(name);
+    if (s && s->owner == options_.name && (child == nullptr || child->state != Child::State::kStopping)) {
+      Write(std::string(kStatusPrefix) + name, std::nullopt);
+    }
+    std::optional<OwnerRecord> o = ReadOwner(name);
+    if (o && o->owner == options_.name) Write(std::string(kOwnerPrefix) + name, std::nullopt);
+    return;
+  }
+  const bool run = ShouldRun(name, *rec);
+  if (child == nullptr) {
+    if (run) StartChild(name, *rec);
+    return;
+  }
+  switch (child->state) {
+    case Child::State::kRunning:
+      if (!run) {
+        StopReason reason = StopReason::kMoved;
+        if (rec->owner == options_.name) {
+          if (shutting_down_) reason = StopReason::kShutdown;
+          else if (!view_.IsDeclared(options_.name)) reason = StopReason::kRemoved;
+          else if (strategy_->needs_quorum() && !view_.HasQuorum()) reason = StopReason::kNoQuorum;
+          else reason = StopReason::kHandoff;
+        }
+        StopChild(name, *child, reason);
+      } else if (child->generation != rec->generation) {
+        StopChild(name, *child, StopReason::kReplaced);
+      } else {
+        child->epoch = rec->epoch;
+      }
+      break;
+    case Child::State::kStopping:
+      break;  // AfterExit reconciles again
+    case Child::State::kBackoff:
+      if (!run || child->generation != rec->generation) {
+        CancelTimer(child->timer);
+        child->state = Child::State::kIdle;
+        if (run) {
+          StartChild(name, *rec);
+        } else {
+          children_.erase(it);
+        }
+      }
+      break;
+    case Child::State::kIdle:
+      if (run) {
+        StartChild(name, *rec);
+      } else {
+        children_.erase(it);
+      }
+      break;
+  }
+}
+
+void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec) {
+  auto& slot = children_[name];
+  if (!slot) {
+    slot = std::make_unique<Child>();
+    if (std::optional<StatusRecord> s = ReadStatus(name); s && s->generation == rec.generation) {
+      slot->tracker.set_restarts(s->restarts);
+    }
+  }
+  Child& child = *slot;
+  if (child.generation != rec.generation) child.tracker = RestartTracker();
+  child.generation = rec.generation;
+  child.epoch = rec.epoch;
+  Result<WorkloadSpec> spec = DecodeSpec(rec.spec);
+  if (!spec.ok()) {
+    WriteStatus(name, rec, Phase::kFailed, &child, "unreadable spec: " + spec.status().message());
+    children_.erase(name);
+    return;
+  }
+  const InstanceId instance = next_instance_++;
+  instances_[instance] = name;
+  child.instance = instance;
+  child.state = Child::State::kRunning;
+  StartRequest req{instance, name, rec.generation, options_.name, &*spec};
+  Result<StartedChild> started = runner_.Start(req);
+  if (!started.ok()) {
+    instances_.erase(instance);
+    child.instance = 0;
+    LOG_WARNING("child_start_failed", {{"workload", name}, {"error", started.status().message()}});
+    // A start failure counts as an abnormal exit: backoff, then Failed at the intensity limit.
+    AfterCrash(name, child, rec, *spec, ExitInfo{127, 0}, started.status().message());
+    return;
+  }
+  child.pid = started->pid;
+  child.container_id = started->container_id;
+  child.started_ms = clock_.WallMillis();
+  child.tracker.OnStarted(clock_.Now());
+  ++counters_.starts;
+  LOG_DEBUG("child_started", {{"workload", name}, {"pid", child.pid}, {"generation", rec.generation}});
+  WriteStatus(name, rec, Phase::kRunning, &child, "");
+}
+
+void Supervisor::StopChild(const std::string& name, Child& child, StopReason reason) {
+  if (child.state != Child::State::kRunning) return;
+  child.state = Child::State::kStopping;
+  child.stop_reason = reason;
+  std::chrono::milliseconds timeout{0};
+  std::optional<WorkloadRecord> rec = ReadWorkload(name);
+  if (rec) {
+    Result<WorkloadSpec> spec = DecodeSpec(rec->spec);
+    if (spec.ok()) timeout = ShutdownTimeout(*spec);
+    if (rec->owner == options_.name && reason != StopReason::kDeleted) {
+      WriteStatus(name, *rec, Phase::kStopping, &child, "");
+    }
+  }
+  LOG_DEBUG("child_stopping",
+            {{"workload", name}, {"reason", StopReasonName(static_cast<int>(reason))}});
+  runner_.Stop(child.instance, timeout);
+}
+
+void Supervisor::OnChildExit(uint64_t instance, const ChildExit& exit) {
+  // Deferred to a timer: the runner may report an exit from inside Stop() or Start().
+  After(Clock::Duration::zero(), [this, instance, exit] {
+    auto it = instances_.find(instance);
+    if (it == instances_.end()) return;
+    std::string name = it->second;
+    instances_.erase(it);
+    auto c = children_.find(name);
+    if (c == children_.end() || c->second->instance != instance) return;
+    AfterExit(name, *c->second, exit);
+  });
+}
+
+void Supervisor::AfterExit(const std::string& name, Child& child, const ChildExit& exit) {
+  child.instance = 0;
+  child.pid = 0;
+  ExitInfo info{exit.exit_code, exit.signal};
+  last_exit_[name] = {info, clock_.WallMillis()};
+  std::optional<WorkloadRecord> rec = ReadWorkload(name);
+  if (child.state == Child::State::kStopping) {
+    const StopReason reason = child.stop_reason;
+    child.state = Child::State::kIdle;
+    if (reason == StopReason::kHandoff || reason == StopReason::kShutdown) {
+      std::string to;
+      auto planned = planned_moves_.find(name);
+      if (planned != planned_moves_.end()) {
+        to = planned->second;
+        planned_moves_.erase(planned);
+        if (moves_in_flight_ > 0) --moves_in_flight_;
+      } else if (reason == StopReason::kShutdown) {
+        Result<std::string> target = strategy_->Choose(name, PlacementFor(options_.name));
+        if (target.ok()) to = *target;
+      }
+      if (rec && rec->owner == options_.name && !to.empty() && to != options_.name) {
+        HandOff(name, *rec, to);
+      }
+    }
+    if (!rec || rec->owner != options_.name || reason == StopReason::kShutdown) {
+      children_.erase(name);
+    }
+    Reconcile(name);
+    ContinueMoves();
+    if (shutting_down_) MaybeFinishShutdown();
+    return;
+  }
+  // An exit nobody asked for: the instance is gone whatever happens next.
+  child.state = Child::State::kIdle;
+  if (!rec || rec->owner != options_.name) {
+    children_.erase(name);
+    Reconcile(name);
+    return;
+  }
+  Result<WorkloadSpec> spec = DecodeSpec(rec->spec);
+  if (!spec.ok()) {
+    children_.erase(name);
+    return;
+  }
+  std::string how = exit.error.empty() ? "" : exit.error;
+  AfterCrash(name, child, *rec, *spec, info, how);
+}
+
+void Supervisor::AfterCrash(const std::string& name, Child& child, const WorkloadRecord& rec,
+                            const WorkloadSpec& spec, const ExitInfo& info,
+                            const std::string& detail) {
+  RestartDecision d = child.tracker.OnExit(spec, info, clock_.Now(), random_, options_.backoff);
+  std::string message = detail.empty() ? d.reason : d.reason + ": " + detail;
+  last_exit_[name] = {info, clock_.WallMillis()};
+  switch (d.action) {
+    case RestartDecision::Action::kRestart: {
+      ++counters_.restarts;
+      child.state = Child::State::kBackoff;
+      WriteStatus(name, rec, Phase::kBackoff, &child, message);
+      child.timer = After(d.delay, [this, name] {
+        auto it = children_.find(name);
+        if (it == children_.end() || it->second->state != Child::State::kBackoff) return;
+        it->second->timer = 0;
+        it->second->state = Child::State::kIdle;
+        Reconcile(name);
+      });
+      break;
+    }
+    case RestartDecision::Action::kSucceeded:
+    case RestartDecision::Action::kFailed: {
+      bool ok = d.action == RestartDecision::Action::kSucceeded;
+      LOG_INFO(ok ? "workload_succeeded" : "workload_failed",
+               {{"workload", name}, {"reason", message}});
+      WriteStatus(name, rec, ok ? Phase::kSucceeded : Phase::kFailed, &child, message);
+      children_.erase(name);  // `child` is gone from here on
+      break;
+    }
+  }
+}
+
+void Supervisor::WriteStatus(const std::string& name, const WorkloadRecord& rec, Phase phase,
+                             const Child* child, const std::string& message) {
+  if (rec.owner != options_.name) return;
+  StatusRecord s;
+  s.owner = options_.name;
+  s.epoch = rec.epoch;
+  s.generation = rec.generation;
+  s.phase = phase;
+  if (child != nullptr) {
+    if (phase == Phase::kRunning || phase == Phase::kStopping) {
+      s.pid = child->pid;
+      s.container_id = child->container_id;
+    }
+    s.restarts = child->tracker.restarts();
+    s.started_at_ms = child->started_ms;
+  }
+  if (auto e = last_exit_.find(name); e != last_exit_.end()) {
+    s.exit_code = e->second.first.exit_code;
+    s.signal = e->second.first.signal;
+    s.exit_at_ms = e->second.second;
+  }
+  s.message = message;
+  std::string key = std::string(kStatusPrefix) + name;
+  std::string encoded = EncodeStatus(s);
+  std::optional<std::string_view> current = map_.Get(key);
+  if (current && *current == encoded) return;
+  Write(key, encoded);
+}
+
+Placement Supervisor::PlacementFor(const std::string& excluded) const {
+  Placement p;
+  for (const std::string& m : view_.alive()) {
+    if (m == excluded) continue;
+    p.alive.push_back(m);
+    auto it = by_owner_.find(m);
+    p.total += it == by_owner_.end() ? 0 : it->second.size();
+  }
+  p.load = &load_view_;
+  load_view_.clear();
+  for (const std::string& m : p.alive) {
+    auto it = by_owner_.find(m);
+    load_view_[m] = it == by_owner_.end() ? 0 : it->second.size();
+  }
+  return p;
+}
+
+bool Supervisor::IsOrphanOwner(const std::string& owner) const {
+  if (view_.IsAlive(owner)) return false;
+  if (owner == options_.name) return false;  // this member never orphans its own work
+  // A declared member that is still heard while shutting down hands its workloads over
+  // itself; taking them now would run two copies.
+  if (view_.IsDeclared(owner) && view_.IsReachable(owner)) {
+    const MemberRecord* rec = view_.Record(owner);
+    if (rec != nullptr && rec->status == MemberStatus::kShuttingDown) return false;
+    if (rec == nullptr || rec->status != MemberStatus::kAlive) return false;  // still joining
+  }
+  return true;
+}
+
+void Supervisor::ScanOrphans() {
+  if (!joined_ || shutting_down_ || !view_.IsAlive(options_.name)) return;
+  if (strategy_->needs_quorum() && !view_.HasQuorum()) return;
+  if (clock_.Now() < settle_until_ || !CaughtUp()) return;
+  std::vector<std::string> orphans;
+  for (const auto& [owner, names] : by_owner_) {
+    if (!IsOrphanOwner(owner)) continue;
+    orphans.insert(orphans.end(), names.begin(), names.end());
+  }
+  if (orphans.empty()) {
+    orphaned_since_.clear();
+    return;
+  }
+  std::sort(orphans.begin(), orphans.end());
+  // Plan every orphan at once, in name order, with the loads as they are plus the plan so far:
+  // every survivor computes the same plan from the same map, so each orphan is taken exactly
+  // once. A plan sticks while its target stays alive, so later scans never disagree with it.
+  Placement p = PlacementFor("");
+  std::map<std::string, size_t, std::less<>> load = *p.load;
+  p.load = &load;
+  const Clock::TimePoint now = clock_.Now();
+  for (const std::string& name : orphans) {
+    std::optional<WorkloadRecord> rec = ReadWorkload(name);
+    if (!rec || IsFinished(name, *rec)) continue;  // finished stays finished (Horde #4)
+    std::string target;
+    auto planned = orphan_plan_.find(name);
+    if (planned != orphan_plan_.end() && view_.IsAlive(planned->second)) {
+      target = planned->second;
+    } else {
+      Result<std::string> chosen = strategy_->Choose(name, p);
+      if (!chosen.ok()) continue;
+      target = *chosen;
+      orphan_plan_[name] = target;
+    }
+    ++load[target];
+    ++p.total;
+    if (target != options_.name) continue;
+    Clock::Duration delay{0};
+    if (strategy_->needs_quorum()) {
+      // The minority stops its copies when it loses quorum; wait out its shutdown timeout so
+      // even a quorum failover never runs two copies (SPEC.md 6).
+      Result<WorkloadSpec> spec = DecodeSpec(rec->spec);
+      delay = options_.heartbeat_interval * 2 +
+              (spec.ok() ? Clock::Duration(ShutdownTimeout(*spec)) : Clock::Duration::zero());
+    }
+    auto [since, inserted] = orphaned_since_.try_emplace(name, now);
+    if (now - since->second >= delay) TakeOver(name, *rec);
+  }
+}
+
+void Supervisor::TakeOver(const std::string& name, const WorkloadRecord& rec) {
+  ++counters_.takeovers;
+  LOG_INFO("workload_takeover", {{"workload", name}, {"from", rec.owner}, {"epoch", rec.epoch + 1}});
+  WriteOwner(name, options_.name, rec.epoch + 1);
+}
+
+void Supervisor::HandOff(const std::string& name, const WorkloadRecord& rec, const std::string& to) {
+  LOG_DEBUG("workload_handoff", {{"workload", name}, {"to", to}, {"epoch", rec.epoch + 1}});
+  WriteOwner(name, to, rec.epoch + 1);
+}
+
+std::map<std::string, std::string> Supervisor::TargetPlacement() const {
+  // Bounded-load rendezvous over every workload in name order: a pure function of the map and
+  // the alive set, so every member computes the same target for every workload.
+  std::map<std::string, std::string> out;
+  const std::vector<std::string>& alive = view_.alive();
+  if (alive.empty()) return out;
+  const double avg = static_cast<double>(owner_of_.size()) / static_cast<double>(alive.size());
+  const size_t cap = static_cast<size_t>(std::ceil((1.0 + options_.load_epsilon) * avg));
+  std::map<std::string_view, size_t> load;
+  for (const auto& [name, owner] : owner_of_) {
+    for (std::string_view m : RendezvousOrder(name, alive)) {
+      if (load[m] < std::max<size_t>(cap, 1)) {
+        ++load[m];
+        out[name] = std::string(m);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+void Supervisor::PlanMoves(bool forced) {
+  if (!joined_ || shutting_down_ || !strategy_->deterministic()) return;
+  auto mine = by_owner_.find(options_.name);
+  if (mine == by_owner_.end()) return;
+  std::map<std::string, std::string> target = TargetPlacement();
+  size_t planned = 0;
+  for (const std::string& name : mine->second) {
+    auto t = target.find(name);
+    if (t == target.end() || t->second == options_.name) continue;
+    planned_moves_[name] = t->second;
+    ++planned;
+  }
+  if (planned > 0) {
+    LOG_INFO("redistribution_planned",
+             {{"member", options_.name}, {"moves", planned}, {"forced", forced}});
+  }
+  ContinueMoves();
+}
+
+void Supervisor::ContinueMoves() {
+  // Bounded batches: at most move_batch instances are stopping for a move at once.
+  auto it = planned_moves_.begin();
+  while (it != planned_moves_.end() && moves_in_flight_ < options_.move_batch) {
+    const std::string name = it->first;
+    const std::string to = it->second;
+    std::optional<WorkloadRecord> rec = ReadWorkload(name);
+    if (!rec || rec->owner != options_.name || !view_.IsAlive(to)) {
+      it = planned_moves_.erase(it);
+      continue;
+    }
+    auto c = children_.find(name);
+    if (c != children_.end() && c->second->state == Child::State::kStopping) {
+      ++it;  // already stopping for another reason; AfterExit finds the plan
+      continue;
+    }
+    if (c != children_.end() && c->second->state == Child::State::kRunning) {
+      ++moves_in_flight_;
+      ++it;
+      StopChild(name, *c->second, StopReason::kHandoff);
+      it = planned_moves_.upper_bound(name);
+      continue;
+    }
+    // Not running here (backoff, pending or finished): move the declaration at once.
+    if (c != children_.end()) {
+      CancelTimer(c->second->timer);
+      children_.erase(c);
+    }
+    it = planned_moves_.erase(it);
+    HandOff(name, *rec, to);
+  }
+}
+
+void Supervisor::MaybeFinishShutdown() {
+  if (!shutting_down_ || !shutdown_done_) return;
+  for (const auto& [name, child] : children_) {
+    if (child->state == Child::State::kStopping || child->state == Child::State::kRunning) return;
+  }
+  // Every child has exited and every handoff is written: send them, and give peers the
+  // chance to acknowledge before this member goes away.
+  Flush();
+  bool acked = true;
+  for (const std::string& peer : view_.alive()) {
+    if (peer != options_.name && sync_.InFlight(peer) > 0) acked = false;
+  }
+  if (!acked && clock_.Now() - shutdown_started_ < options_.shutdown_drain) return;
+  LOG_INFO("member_stopped", {{"member", options_.name}, {"handoffs_acked", acked}});
+  auto done = std::move(shutdown_done_);
+  shutdown_done_ = nullptr;
+  done();
+}
+
+}  // namespace herd::sidecar

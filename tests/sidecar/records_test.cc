@@ -1,0 +1,59 @@
+#include "sidecar/records.h"
+
+#include <gtest/gtest.h>
+
+#include "sidecar/peer_message.h"
+
+namespace herd::sidecar {
+namespace {
+
+TEST(RecordsTest, RoundTrips) {
+  MemberRecord m{"10.0.0.1:7946", 42, MemberStatus::kShuttingDown};
+  EXPECT_EQ(*DecodeMember(EncodeMember(m)), m);
+  WorkloadRecord w{"spec-bytes", 7, 3, "m1", 9, -5};
+  EXPECT_EQ(*DecodeWorkload(EncodeWorkload(w)), w);
+  StatusRecord s;
+  s.owner = "m2";
+  s.epoch = 4;
+  s.generation = 3;
+  s.phase = Phase::kBackoff;
+  s.pid = 1234;
+  s.restarts = 2;
+  s.exit_code = 1;
+  s.signal = 0;
+  s.exit_at_ms = 1700000000000;
+  s.message = "exited with code 1";
+  EXPECT_EQ(*DecodeStatus(EncodeStatus(s)), s);
+  std::vector<std::pair<std::string, std::string>> list{{"a", "a:1"}, {"b", "b:2"}};
+  EXPECT_EQ(*DecodeMemberList(EncodeMemberList(list)), list);
+}
+
+TEST(RecordsTest, RejectsCorruptInputWithAClearError) {
+  std::string w = EncodeWorkload(WorkloadRecord{"spec", 1, 1, "m0", 1, 0});
+  for (size_t cut = 0; cut < w.size(); ++cut) {
+    EXPECT_FALSE(DecodeWorkload(w.substr(0, cut)).ok()) << cut;
+  }
+  EXPECT_EQ(DecodeWorkload(w + "x").status().message(), "workload: 1 trailing bytes");
+  std::string v = w;
+  v[0] = 9;
+  EXPECT_EQ(DecodeWorkload(v).status().message(), "workload: unsupported version 9");
+  std::string st = EncodeStatus(StatusRecord{});
+  st[1 + 1 + 1 + 1] = 42;  // version, owner "", epoch 0, generation 0, then phase
+  EXPECT_EQ(DecodeStatus(st).status().message(), "status phase: unknown value 42");
+}
+
+TEST(PeerMessageTest, RoundTripAndRejects) {
+  PeerMessage m{PeerMessageType::kDelta, "m1", 77, 123456, 9, "ctx", "delta"};
+  EXPECT_EQ(*DecodePeerMessage(EncodePeerMessage(m)), m);
+  std::string bytes = EncodePeerMessage(m);
+  bytes[1] = 9;
+  EXPECT_EQ(DecodePeerMessage(bytes).status().message(), "peer message: unknown type 9");
+  EXPECT_FALSE(DecodePeerMessage("").ok());
+  PeerMessage anon = m;
+  anon.sender.clear();
+  EXPECT_EQ(DecodePeerMessage(EncodePeerMessage(anon)).status().message(),
+            "peer message: empty sender");
+}
+
+}  // namespace
+}  // namespace herd::sidecar

@@ -1,0 +1,433 @@
+// The supervisor core on the simulator, without random faults: Horde's own test list
+// (HORDE.md part a) and SPEC.md's decisions, each as one scripted scenario.
+#include "sidecar/supervisor.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/sim_cluster.h"
+
+namespace herd::sidecar {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::SimCluster;
+using testing::SimClusterOptions;
+
+WorkloadSpec Spec(const std::string& name, RestartPolicy restart = RestartPolicy::kPermanent) {
+  WorkloadSpec s;
+  s.name = name;
+  s.command = {"/bin/worker", name};
+  s.restart = restart;
+  return s;
+}
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  void Boot(int members, StrategyKind strategy = StrategyKind::kUniform, bool active = false) {
+    SimClusterOptions o;
+    o.members = members;
+    o.strategy = strategy;
+    o.active_redistribution = active;
+    o.seed = 7;
+    cluster_ = std::make_unique<SimCluster>(o);
+    for (int i = 0; i < members; ++i) cluster_->Start(i);
+    Run(seconds(3));
+    for (int i = 0; i < members; ++i) ASSERT_TRUE(cluster_->member(i)->ready()) << i;
+  }
+
+  // Advances time in small steps; fails the test if any workload ever runs twice.
+  void Run(Clock::Duration d, int max_copies = 1) {
+    const Clock::Duration end = cluster_->clock().Elapsed() + d;
+    while (cluster_->clock().Elapsed() < end) {
+      cluster_->RunFor(milliseconds(10));
+      for (const auto& [name, n] : cluster_->RunningCounts()) {
+        ASSERT_LE(n, max_copies) << name << " at " << cluster_->clock().Elapsed().count();
+      }
+    }
+  }
+
+  Result<std::vector<ApplyOutcome>> Apply(int via, std::vector<WorkloadSpec> specs,
+                                          std::optional<uint64_t> generation = std::nullopt) {
+    std::vector<ApplyRequest> reqs;
+    for (auto& s : specs) reqs.push_back({std::move(s), generation});
+    std::optional<Result<std::vector<ApplyOutcome>>> out;
+    cluster_->member(via)->Apply(std::move(reqs), [&](auto r) { out = std::move(r); });
+    while (!out) cluster_->RunFor(milliseconds(1));
+    return std::move(*out);
+  }
+
+  Status Delete(int via, const std::string& name) {
+    std::optional<Result<bool>> out;
+    cluster_->member(via)->Delete(name, [&](auto r) { out = std::move(r); });
+    while (!out) cluster_->RunFor(milliseconds(1));
+    return out->status();
+  }
+
+  int Copies(const std::string& name) {
+    auto counts = cluster_->RunningCounts();
+    return counts.count(name) ? counts[name] : 0;
+  }
+
+  int OwnerIndex(const std::string& name) {
+    Result<WorkloadView> w = cluster_->member(0)->Get(name);
+    if (!w.ok()) return -1;
+    for (int i = 0; i < cluster_->size(); ++i) {
+      if (cluster_->name(i) == w->record.owner) return i;
+    }
+    return -1;
+  }
+
+  std::unique_ptr<SimCluster> cluster_;
+};
+
+TEST_F(SupervisorTest, ApplyRunsOnceAndIsIdempotentByName) {
+  Boot(3);
+  auto r = Apply(0, {Spec("ingest-7")});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)[0].kind, ApplyKind::kCreated);
+  Run(milliseconds(200));
+  EXPECT_EQ(Copies("ingest-7"), 1);
+  size_t starts = 0;
+  for (int i = 0; i < 3; ++i) starts += cluster_->runner(i)->starts().size();
+  // Same spec again, through another member: nothing changes (Horde would start a second one).
+  auto again = Apply(2, {Spec("ingest-7")});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].kind, ApplyKind::kUnchanged);
+  Run(milliseconds(500));
+  size_t starts_after = 0;
+  for (int i = 0; i < 3; ++i) starts_after += cluster_->runner(i)->starts().size();
+  EXPECT_EQ(starts_after, starts);
+  EXPECT_EQ(Copies("ingest-7"), 1);
+}
+
+TEST_F(SupervisorTest, ReadYourWritesOnTheAcceptingMember) {
+  Boot(3);
+  ASSERT_TRUE(Apply(1, {Spec("a")}).ok());
+  Result<WorkloadView> w = cluster_->member(1)->Get("a");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->spec.command[1], "a");
+}
+
+TEST_F(SupervisorTest, ChangedSpecReplacesTheInstanceWithoutOverlap) {
+  Boot(3);
+  ASSERT_TRUE(Apply(0, {Spec("svc")}).ok());
+  Run(milliseconds(200));
+  int owner = OwnerIndex("svc");
+  ASSERT_GE(owner, 0);
+  cluster_->runner(owner)->SetStopDelay(milliseconds(700));  // slow to stop
+  WorkloadSpec changed = Spec("svc");
+  changed.command.push_back("--v2");
+  auto r = Apply(1, {changed});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].kind, ApplyKind::kConfigured);
+  EXPECT_EQ((*r)[0].generation, 2u);
+  Run(seconds(2));  // Run() asserts at most one copy at every step
+  ASSERT_EQ(Copies("svc"), 1);
+  const auto& starts = cluster_->runner(owner)->starts();
+  EXPECT_EQ(starts.back().generation, 2u);
+  EXPECT_EQ(starts.back().spec.command.back(), "--v2");
+}
+
+TEST_F(SupervisorTest, CountsAndListsAggregateTheWholeCluster) {
+  Boot(3);
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 10; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, specs).ok());
+  Run(seconds(1));
+  for (int i = 0; i < 3; ++i) {
+    ChildCounts c = cluster_->member(i)->Count();
+    EXPECT_EQ(c.declared, 10u);
+    EXPECT_EQ(c.running, 10u);
+  }
+  size_t local = 0;
+  for (int i = 0; i < 3; ++i) local += cluster_->member(i)->Count().local;
+  EXPECT_EQ(local, 10u);
+  // Spread over more than one member (Horde: "processes are started on different nodes").
+  int with_children = 0;
+  for (int i = 0; i < 3; ++i) with_children += cluster_->member(i)->Count().local > 0;
+  EXPECT_GE(with_children, 2);
+  ListPage page = cluster_->member(2)->List({}, 4, "");
+  ASSERT_EQ(page.items.size(), 4u);
+  EXPECT_EQ(page.continue_token, page.items.back().name);
+  ListPage next = cluster_->member(2)->List({}, 100, page.continue_token);
+  EXPECT_EQ(next.items.size(), 6u);
+  EXPECT_TRUE(next.continue_token.empty());
+}
+
+TEST_F(SupervisorTest, DeleteStopsAndUnknownIsNotFound) {
+  Boot(3);
+  ASSERT_TRUE(Apply(0, {Spec("gone")}).ok());
+  Run(milliseconds(300));
+  ASSERT_EQ(Copies("gone"), 1);
+  ASSERT_TRUE(Delete(2, "gone").ok());
+  Run(milliseconds(300));
+  EXPECT_EQ(Copies("gone"), 0);
+  EXPECT_EQ(Delete(1, "gone").code(), StatusCode::kNotFound);
+  EXPECT_EQ(cluster_->member(0)->Count().declared, 0u);
+  EXPECT_FALSE(cluster_->member(1)->map().Contains("status/gone"));
+}
+
+TEST_F(SupervisorTest, RestartPolicies) {
+  Boot(1);
+  ASSERT_TRUE(Apply(0, {Spec("perm"), Spec("trans-ok", RestartPolicy::kTransient),
+                        Spec("trans-bad", RestartPolicy::kTransient),
+                        Spec("temp", RestartPolicy::kTemporary)})
+                  .ok());
+  Run(milliseconds(100));
+  auto* runner = cluster_->runner(0);
+  for (const auto& [id, name] : runner->RunningInstances()) {
+    runner->Exit(id, ChildExit{name == "trans-ok" || name == "temp" ? 0 : 1, 0, ""});
+  }
+  Run(seconds(2));
+  EXPECT_EQ(Copies("perm"), 1);       // permanent: restarted
+  EXPECT_EQ(Copies("trans-bad"), 1);  // transient, abnormal exit: restarted
+  EXPECT_EQ(Copies("trans-ok"), 0);   // transient, clean exit: finished
+  EXPECT_EQ(Copies("temp"), 0);       // temporary: never
+  EXPECT_EQ(cluster_->member(0)->Get("trans-ok")->status->phase, Phase::kSucceeded);
+  EXPECT_EQ(cluster_->member(0)->Get("temp")->status->phase, Phase::kSucceeded);
+  EXPECT_EQ(cluster_->member(0)->Get("perm")->status->restarts, 1u);
+}
+
+TEST_F(SupervisorTest, CrashLoopFailsOneWorkloadAloneAndANewApplyClearsIt) {
+  Boot(1);
+  WorkloadSpec crashy = Spec("crashy");
+  crashy.max_restarts = 3;
+  crashy.max_seconds = 60;
+  ASSERT_TRUE(Apply(0, {crashy, Spec("sibling")}).ok());
+  Run(milliseconds(100));
+  auto* runner = cluster_->runner(0);
+  for (int round = 0; round < 10; ++round) {
+    for (const auto& [id, name] : runner->RunningInstances()) {
+      if (name == "crashy") runner->Exit(id, ChildExit{-1, 11, ""});
+    }
+    Run(seconds(5));
+  }
+  Result<WorkloadView> w = cluster_->member(0)->Get("crashy");
+  ASSERT_TRUE(w->status.has_value());
+  EXPECT_EQ(w->status->phase, Phase::kFailed);
+  EXPECT_EQ(w->status->signal, 11);
+  EXPECT_EQ(Copies("crashy"), 0);
+  EXPECT_EQ(Copies("sibling"), 1);  // the blast radius is one workload (Horde #215, #219)
+  auto r = Apply(0, {crashy});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].kind, ApplyKind::kConfigured);
+  Run(milliseconds(200));
+  EXPECT_EQ(Copies("crashy"), 1);
+}
+
+TEST_F(SupervisorTest, FailoverRestartsEverythingOnceWhenAMemberIsKilled) {
+  Boot(3);
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 200; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(1, specs).ok());
+  Run(seconds(1));
+  ASSERT_EQ(cluster_->RunningCounts().size(), 200u);
+  cluster_->Kill(0);
+  Run(seconds(2));  // heartbeat deadline 1 s; never two copies on the way
+  auto counts = cluster_->RunningCounts();
+  EXPECT_EQ(counts.size(), 200u);
+  EXPECT_EQ(cluster_->member(1)->Count().running, 200u);
+  for (const auto& [name, n] : counts) EXPECT_EQ(n, 1) << name;
+}
+
+TEST_F(SupervisorTest, GracefulShutdownHandsOverWithoutOverlap) {
+  Boot(2);
+  WorkloadSpec fast = Spec("fast"), slow = Spec("slow");
+  fast.shutdown_timeout_seconds = 2;
+  slow.shutdown_timeout_seconds = 10;
+  ASSERT_TRUE(Apply(0, {fast, slow}).ok());
+  Run(milliseconds(300));
+  // Put both on member 0 if the strategy spread them: shut down whoever owns "slow".
+  int owner = OwnerIndex("slow");
+  cluster_->runner(owner)->SetStopDelay(milliseconds(5000));
+  cluster_->Shutdown(owner);
+  Run(seconds(2));
+  EXPECT_EQ(Copies("slow"), 1);  // still the old instance, stopping
+  Run(seconds(5));
+  int other = 1 - owner;
+  ASSERT_TRUE(cluster_->IsUp(other));
+  auto on_other = cluster_->RunningOn(other);
+  EXPECT_NE(std::find(on_other.begin(), on_other.end(), "slow"), on_other.end());
+  EXPECT_NE(std::find(on_other.begin(), on_other.end(), "fast"), on_other.end());
+  EXPECT_FALSE(cluster_->IsUp(owner));
+}
+
+TEST_F(SupervisorTest, PassiveRedistributionMovesNothingWhenAMemberJoins) {
+  SimClusterOptions o;
+  o.members = 2;
+  o.seed = 3;
+  cluster_ = std::make_unique<SimCluster>(o);
+  cluster_->Start(0);
+  Run(seconds(3));
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 20; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, specs).ok());
+  Run(milliseconds(500));
+  cluster_->Start(1);
+  Run(seconds(3));
+  EXPECT_EQ(cluster_->RunningOn(1).size(), 0u);
+  EXPECT_EQ(cluster_->RunningOn(0).size(), 20u);
+}
+
+TEST_F(SupervisorTest, ActiveRedistributionMovesExactlyWhatThePlacementMoves) {
+  SimClusterOptions o;
+  o.members = 2;
+  o.seed = 3;
+  o.active_redistribution = true;
+  cluster_ = std::make_unique<SimCluster>(o);
+  cluster_->Start(0);
+  Run(seconds(3));
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 40; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, specs).ok());
+  Run(milliseconds(500));
+  cluster_->Start(1);
+  Run(seconds(4));
+  std::map<std::string, std::string> target = cluster_->member(0)->TargetPlacement();
+  ASSERT_EQ(target.size(), 40u);
+  size_t on_one = 0;
+  for (const auto& [name, member] : target) on_one += member == "m1";
+  EXPECT_GT(on_one, 10u);
+  EXPECT_EQ(cluster_->RunningOn(1).size(), on_one);
+  EXPECT_EQ(cluster_->RunningOn(0).size(), 40u - on_one);
+}
+
+TEST_F(SupervisorTest, QuorumGatesApplyAndWaitForQuorum) {
+  SimClusterOptions o;
+  o.members = 3;
+  o.strategy = StrategyKind::kUniformQuorum;
+  cluster_ = std::make_unique<SimCluster>(o);
+  cluster_->Start(0);
+  Run(seconds(3));
+  auto r = Apply(0, {Spec("q")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().message().rfind("NoQuorum:", 0), 0u) << r.status();
+  std::optional<Result<bool>> waited;
+  cluster_->member(0)->WaitForQuorum(seconds(1), [&](auto res) { waited = std::move(res); });
+  Run(seconds(2));
+  ASSERT_TRUE(waited.has_value());
+  EXPECT_EQ(waited->status().code(), StatusCode::kDeadlineExceeded);
+  waited.reset();
+  cluster_->member(0)->WaitForQuorum(seconds(10), [&](auto res) { waited = std::move(res); });
+  cluster_->Start(1);
+  Run(seconds(3));
+  ASSERT_TRUE(waited.has_value());
+  EXPECT_TRUE(waited->ok());
+  EXPECT_TRUE(Apply(1, {Spec("q")}).ok());
+}
+
+TEST_F(SupervisorTest, QuorumMinorityStopsBeforeTheMajorityTakesOver) {
+  Boot(3, StrategyKind::kUniformQuorum);
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 30; ++i) {
+    specs.push_back(Spec("w-" + std::to_string(i)));
+    specs.back().shutdown_timeout_seconds = 1;
+  }
+  ASSERT_TRUE(Apply(0, specs).ok());
+  Run(seconds(1));
+  cluster_->runner(0)->SetStopDelay(milliseconds(800));
+  cluster_->network().Partition({"m0"});
+  Run(seconds(6));  // asserts no second copy at any step
+  EXPECT_TRUE(cluster_->RunningOn(0).empty());
+  EXPECT_EQ(cluster_->RunningCounts().size(), 30u);
+  cluster_->network().HealAll();
+  Run(seconds(3));
+  for (const auto& [name, n] : cluster_->RunningCounts()) EXPECT_EQ(n, 1);
+  EXPECT_EQ(cluster_->RunningCounts().size(), 30u);
+}
+
+TEST_F(SupervisorTest, PartitionDuplicatesConvergeToOneAfterTheHeal) {
+  Boot(3);
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 30; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, specs).ok());
+  Run(seconds(1));
+  cluster_->network().Partition({"m0"});
+  Run(seconds(3), /*max_copies=*/2);  // uniform: each side runs its own copy during the split
+  cluster_->network().HealAll();
+  Run(seconds(1), 2);
+  Run(seconds(2));
+  auto counts = cluster_->RunningCounts();
+  EXPECT_EQ(counts.size(), 30u);
+  for (const auto& [name, n] : counts) EXPECT_EQ(n, 1) << name;
+}
+
+TEST_F(SupervisorTest, RemovedMemberIsTreatedAsDeadAndStopsItsCopies) {
+  Boot(3);
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 30; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, specs).ok());
+  Run(seconds(1));
+  ASSERT_FALSE(cluster_->RunningOn(2).empty());
+  std::optional<Result<bool>> set;
+  cluster_->member(0)->SetMembers({{"m0", "m0:7946"}, {"m1", "m1:7946"}},
+                                  [&](auto r) { set = std::move(r); });
+  Run(seconds(2), 2);
+  Run(seconds(1));
+  ASSERT_TRUE(set.has_value() && set->ok());
+  EXPECT_TRUE(cluster_->RunningOn(2).empty());
+  EXPECT_EQ(cluster_->RunningCounts().size(), 30u);  // Horde #172: nothing lost on removal
+  auto members = cluster_->member(0)->Members();
+  EXPECT_EQ(members.size(), 2u);
+}
+
+TEST_F(SupervisorTest, FinishedStaysFinishedWhenItsMemberDies) {
+  Boot(3);
+  ASSERT_TRUE(Apply(0, {Spec("batch", RestartPolicy::kTransient)}).ok());
+  Run(milliseconds(300));
+  int owner = OwnerIndex("batch");
+  for (const auto& [id, name] : cluster_->runner(owner)->RunningInstances()) {
+    cluster_->runner(owner)->Exit(id, ChildExit{0, 0, ""});
+  }
+  Run(milliseconds(300));
+  cluster_->Kill(owner);
+  Run(seconds(3));
+  EXPECT_EQ(Copies("batch"), 0);  // Horde #4
+  int alive = owner == 0 ? 1 : 0;
+  EXPECT_EQ(cluster_->member(alive)->Get("batch")->status->phase, Phase::kSucceeded);
+}
+
+TEST_F(SupervisorTest, WholeClusterRestartKeepsEveryWorkload) {
+  Boot(3);
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 50; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(2, specs).ok());
+  Run(seconds(1));
+  for (int i = 0; i < 3; ++i) cluster_->Kill(i, /*machine_crash=*/true);
+  Run(seconds(1));
+  EXPECT_TRUE(cluster_->RunningCounts().empty());
+  for (int i = 0; i < 3; ++i) cluster_->Start(i);
+  Run(seconds(4));
+  auto counts = cluster_->RunningCounts();
+  EXPECT_EQ(counts.size(), 50u);  // Horde loses everything here
+  for (const auto& [name, n] : counts) EXPECT_EQ(n, 1) << name;
+}
+
+TEST_F(SupervisorTest, PreconditionAndShuttingDownErrors) {
+  Boot(2);
+  ASSERT_TRUE(Apply(0, {Spec("p")}).ok());
+  auto stale = Apply(0, {Spec("p")}, /*generation=*/5);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kAborted);
+  EXPECT_EQ(stale.status().field(), "metadata.generation");
+  cluster_->Shutdown(1);
+  auto refused = Apply(1, {Spec("q")});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message().rfind("ShuttingDown:", 0), 0u);
+}
+
+TEST_F(SupervisorTest, RestartedMemberReplacesItsIncarnation) {
+  Boot(3);
+  cluster_->Kill(1);
+  Run(milliseconds(200));
+  cluster_->Start(1);
+  Run(seconds(3));
+  auto members = cluster_->member(0)->Members();
+  ASSERT_EQ(members.size(), 3u);
+  for (const auto& m : members) EXPECT_EQ(m.status, MemberStatus::kAlive) << m.name;
+}
+
+}  // namespace
+}  // namespace herd::sidecar
