@@ -33,15 +33,18 @@ test-fast: build ## run the unit and sim tests
 bench: build ## run the benchmarks; JSON lands in build/bench/
 	@scripts/bench.sh $(BUILD)
 
+# Sanitizer runs take every unit and sim test, with fewer random seeds (10x slower builds).
+SAN_SEEDS := HERD_SIM_MAX_SEEDS=20 HERD_SEEDS=200
+
 asan: deps ## build and run unit+sim tests under ASan+UBSan
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHERD_SANITIZER=address,undefined
 	cmake --build build-asan -j$(JOBS)
-	cd build-asan && $(CTEST) -L 'unit|sim'
+	cd build-asan && $(SAN_SEEDS) $(CTEST) -L 'unit|sim'
 
 tsan: deps ## build and run unit+sim tests under TSan
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHERD_SANITIZER=thread
 	cmake --build build-tsan -j$(JOBS)
-	cd build-tsan && $(CTEST) -L 'unit|sim'
+	cd build-tsan && $(SAN_SEEDS) $(CTEST) -L 'unit|sim'
 
 fuzz: deps ## build the libFuzzer targets with clang and run each for FUZZ_SECONDS (60)
 	@scripts/fuzz.sh

@@ -2,6 +2,8 @@
 //
 //   apply_per_s             100,000 workloads applied into a 5-member simulated cluster, in
 //                           requests of 1,000, until every member holds them and each runs once
+//                           (all five cores, their replication and the fakes share one thread)
+//   apply_per_s_one_core    the same applies into one member alone: the core's own apply path
 //   failover_settle_sim_ms  simulated time from kill -9 of the member holding ~20,000 to all of
 //                           them running again (1 s heartbeat deadline)
 //   failover_cpu_ms         real CPU time the surviving cores spent on that failover
@@ -10,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "common/log.h"
@@ -31,10 +34,45 @@ size_t HeapBytes() { return mallinfo2().uordblks; }
 
 }  // namespace
 
+std::vector<ApplyRequest> Batch(int first, int n) {
+  std::vector<ApplyRequest> reqs;
+  for (int k = 0; k < n; ++k) {
+    WorkloadSpec s;
+    s.name = "w-" + std::to_string(first + k);
+    s.command = {"/usr/bin/sleeper", "--shard", std::to_string(k)};
+    reqs.push_back({std::move(s), std::nullopt});
+  }
+  return reqs;
+}
+
+// Applies into a single member: the core's apply path, its map writes, store appends and the
+// start of every child, without peers.
+double OneCoreApplyPerSecond(int workloads, int batch) {
+  herd::testing::SimClusterOptions o;
+  o.members = 1;
+  o.seed = 43;
+  herd::testing::SimCluster cluster(o);
+  cluster.Start(0);
+  cluster.RunFor(std::chrono::seconds(1));
+  int acked = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int b = 0; b < workloads / batch; ++b) {
+    cluster.member(0)->Apply(Batch(b * batch, batch), [&](auto r) {
+      if (r.ok()) acked += static_cast<int>(r->size());
+    });
+    cluster.RunFor(milliseconds(1));
+  }
+  while (acked < workloads) cluster.RunFor(milliseconds(1));
+  return workloads /
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 int main() {
   herd::SetMinLogLevel(herd::LogLevel::kError);
   constexpr int kMembers = 5;
-  constexpr int kWorkloads = 100000;
+  // HERD_BENCH_WORKLOADS scales the run down for profiling.
+  const char* env = std::getenv("HERD_BENCH_WORKLOADS");
+  const int kWorkloads = env != nullptr ? std::atoi(env) : 100000;
   constexpr int kBatch = 1000;
   const size_t heap_before = HeapBytes();
   herd::testing::SimClusterOptions o;
@@ -47,14 +85,7 @@ int main() {
   const auto wall_start = std::chrono::steady_clock::now();
   int acked = 0;
   for (int b = 0; b < kWorkloads / kBatch; ++b) {
-    std::vector<ApplyRequest> reqs;
-    for (int k = 0; k < kBatch; ++k) {
-      WorkloadSpec s;
-      s.name = "w-" + std::to_string(b * kBatch + k);
-      s.command = {"/usr/bin/sleeper", "--shard", std::to_string(k)};
-      reqs.push_back({std::move(s), std::nullopt});
-    }
-    cluster.member(b % kMembers)->Apply(std::move(reqs), [&](auto r) {
+    cluster.member(b % kMembers)->Apply(Batch(b * kBatch, kBatch), [&](auto r) {
       if (r.ok()) acked += static_cast<int>(r->size());
     });
     cluster.RunFor(milliseconds(2));
@@ -65,7 +96,7 @@ int main() {
     for (int i = 0; i < kMembers && done; ++i) {
       done = cluster.member(i)->Count().declared == static_cast<size_t>(kWorkloads);
     }
-    if (done && cluster.RunningCounts().size() == static_cast<size_t>(kWorkloads)) break;
+    if (done && cluster.TotalRunning() == static_cast<size_t>(kWorkloads)) break;
   }
   const double apply_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -75,7 +106,7 @@ int main() {
   int victim = 0;
   size_t most = 0;
   for (int i = 0; i < kMembers; ++i) {
-    size_t n = cluster.RunningOn(i).size();
+    size_t n = cluster.runner(i)->running();
     if (n > most) {
       most = n;
       victim = i;
@@ -84,7 +115,7 @@ int main() {
   const auto sim_start = cluster.clock().Elapsed();
   const double cpu_start = CpuSeconds();
   cluster.Kill(victim);
-  while (cluster.RunningCounts().size() < static_cast<size_t>(kWorkloads)) {
+  while (cluster.TotalRunning() < static_cast<size_t>(kWorkloads)) {
     cluster.RunFor(milliseconds(10));
   }
   const double failover_cpu_ms = (CpuSeconds() - cpu_start) * 1000;
@@ -93,11 +124,13 @@ int main() {
   int duplicates = 0;
   for (const auto& [name, n] : cluster.RunningCounts()) duplicates += n > 1;
 
+  const double one_core = OneCoreApplyPerSecond(kWorkloads, kBatch);
   std::printf(
-      "{\"members\":%d,\"workloads\":%d,\"apply_per_s\":%.0f,\"apply_wall_s\":%.3f,"
+      "{\"members\":%d,\"workloads\":%d,\"apply_per_s\":%.0f,\"apply_per_s_one_core\":%.0f,"
+      "\"apply_wall_s\":%.3f,"
       "\"failover_workloads\":%zu,\"failover_settle_sim_ms\":%.0f,\"failover_cpu_ms\":%.1f,"
       "\"failover_duplicates\":%d,\"bytes_per_workload\":%.0f}\n",
-      kMembers, kWorkloads, kWorkloads / apply_s, apply_s, most, settle_ms, failover_cpu_ms,
+      kMembers, kWorkloads, kWorkloads / apply_s, one_core, apply_s, most, settle_ms, failover_cpu_ms,
       duplicates,
       static_cast<double>(heap_after - heap_before) / kWorkloads / kMembers);
   return 0;

@@ -17,15 +17,15 @@ set_target_properties(herd-sim PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINAR
 
 # At least 2,000 seeded scenarios across 3, 5 and 7 members and every strategy and mode.
 foreach(config
-    "uniform_3:--members 3 --strategy uniform --seeds 500"
-    "quorum_3:--members 3 --strategy uniform_quorum --seeds 300"
-    "active_3:--members 3 --strategy uniform --redistribution active --seeds 200"
-    "uniform_5:--members 5 --strategy uniform --seeds 350"
-    "quorum_5:--members 5 --strategy uniform_quorum --seeds 250"
-    "random_5:--members 5 --strategy random --seeds 150"
-    "uniform_7:--members 7 --strategy uniform --seeds 150"
-    "quorum_7:--members 7 --strategy uniform_quorum --seeds 100"
-    "active_7:--members 7 --strategy uniform --redistribution active --seeds 50")
+    "uniform_3:--members 3 --strategy uniform --seeds 500 --first-seed 1"
+    "quorum_3:--members 3 --strategy uniform_quorum --seeds 300 --first-seed 10001"
+    "active_3:--members 3 --strategy uniform --redistribution active --seeds 200 --first-seed 20001"
+    "uniform_5:--members 5 --strategy uniform --seeds 350 --first-seed 30001"
+    "quorum_5:--members 5 --strategy uniform_quorum --seeds 250 --first-seed 40001"
+    "random_5:--members 5 --strategy random --seeds 150 --first-seed 50001"
+    "uniform_7:--members 7 --strategy uniform --seeds 150 --first-seed 60001"
+    "quorum_7:--members 7 --strategy uniform_quorum --seeds 100 --first-seed 70001"
+    "active_7:--members 7 --strategy uniform --redistribution active --seeds 50 --first-seed 80001")
   string(REPLACE ":" ";" parts "${config}")
   list(GET parts 0 label)
   list(GET parts 1 args)

@@ -6,6 +6,7 @@
 //
 // Prints one JSON line per failing seed, then
 // {"seeds":N,"failures":F,"lost":L,"duplicates":D,"max_settle_ms":T}; exits 0 only when F is 0.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -87,6 +88,10 @@ int main(int argc, char** argv) {
   if (o.members < 1 || o.members > 9 || o.workloads < 0) {
     std::fprintf(stderr, "herd-sim: --members must be 1-9 and --workloads >= 0\n");
     return 2;
+  }
+  // HERD_SIM_MAX_SEEDS caps the count (sanitizer builds run the same tests with fewer seeds).
+  if (const char* cap = std::getenv("HERD_SIM_MAX_SEEDS"); cap != nullptr && !replay) {
+    seeds = std::min<uint64_t>(seeds, std::strtoull(cap, nullptr, 10));
   }
   o.trace = replay;
   uint64_t failures = 0, lost = 0, duplicates = 0;

@@ -115,6 +115,14 @@ std::map<std::string, int> SimCluster::RunningCounts() const {
   return counts;
 }
 
+size_t SimCluster::TotalRunning() const {
+  size_t n = 0;
+  for (const Member& m : members_) {
+    if (m.runner && m.supervisor) n += m.runner->running();
+  }
+  return n;
+}
+
 std::vector<std::string> SimCluster::RunningOn(int i) const {
   std::vector<std::string> out;
   const Member& m = members_[i];

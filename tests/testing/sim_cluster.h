@@ -57,6 +57,8 @@ class SimCluster {
 
   // Running instances per workload over every live member.
   std::map<std::string, int> RunningCounts() const;
+  // Running instances over every live member (cheap: no names).
+  size_t TotalRunning() const;
   // Names running on member i.
   std::vector<std::string> RunningOn(int i) const;
 
