@@ -9,7 +9,7 @@ echo "== the delta CRDT: three replicas, a lossy link"
 "$build/examples/crdt_demo"
 echo
 echo "== the supervisor: three simulated members, 20 workloads, random faults (seed 7)"
-"$build/herd-sim" --seed 7 --members 3 --workloads 20 2>&1 | grep -E 'scenario|takeover|joined|stopped|seed' | head -40
+"$build/herd-sim" --seed 7 --members 3 --workloads 20 2>&1 | grep -E 'scenario|takeover|joined|stopped|seed' | sed -n '1,40p'
 echo
 echo "== 200 more seeds, invariants checked after each (one JSON line per failure, then a summary)"
 "$build/herd-sim" --seeds 200 --first-seed 100 --members 3 --workloads 30 --faults all
