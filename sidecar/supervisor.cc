@@ -105,7 +105,7 @@ crdt::Delta Supervisor::Write(std::string_view key, const std::optional<std::str
                             : map_.Remove(key, NextHlc(), on_diff);
   if (!delta.empty()) {
     context_dirty_ = true;
-    Persist(crdt::EncodeDelta(delta), false);
+    Persist(crdt::EncodeDelta(delta));
     ScheduleFlush();
   }
   // Changed keys are reconciled by DrainChanges at the end of the event being handled, never
@@ -113,14 +113,13 @@ crdt::Delta Supervisor::Write(std::string_view key, const std::optional<std::str
   return delta;
 }
 
-void Supervisor::Persist(std::string_view encoded_delta, bool durable_now) {
+void Supervisor::Persist(std::string_view encoded_delta) {
   Status s = store_.Append(encoded_delta);
   if (!s.ok()) {
     ++counters_.store_errors;
     LOG_ERROR("store_append_failed", {{"error", s.ToString()}});
     return;
   }
-  if (durable_now) ScheduleFlush();
   MaybeCompact();
 }
 
@@ -250,13 +249,12 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
       }
       map_.Join(*delta, [this](const crdt::Diff& d) { OnDiff(d); });
       context_dirty_ = true;
-      Persist(m.delta, false);
+      Persist(m.delta);
       sync_.OnSummary(m.sender, *context);
       SendTo(m.sender, PeerMessageType::kAck, m.seq, {});
       break;
     }
   }
-  last_summary_[m.sender] = std::move(*context);
   DrainChanges();
   if (view_.Refresh()) OnViewChanged();
   CheckJoined();
@@ -357,15 +355,9 @@ void Supervisor::WriteSelfRecord(MemberStatus status) {
 
 void Supervisor::CheckJoined() {
   if (joined_ || !started_ || shutting_down_) return;
-  bool all = true;
-  for (const auto& [peer, address] : view_.declared()) {
-    if (peer == options_.name) continue;
-    auto it = last_summary_.find(peer);
-    if (it == last_summary_.end() || !map_.context().Includes(it->second)) {
-      all = false;
-      break;
-    }
-  }
+  std::vector<std::string> declared;
+  for (const auto& [peer, address] : view_.declared()) declared.push_back(peer);
+  const bool all = HasSeenAllOf(declared);
   if (!all && clock_.Now() - started_at_ < options_.join_timeout) return;
   joined_ = true;
   view_.SetSelfJoined(true);
@@ -407,14 +399,16 @@ void Supervisor::OnViewChanged() {
   ReconcileAll();
 }
 
-bool Supervisor::CaughtUp() const {
-  for (const std::string& peer : view_.alive()) {
+bool Supervisor::HasSeenAllOf(const std::vector<std::string>& peers) const {
+  for (const std::string& peer : peers) {
     if (peer == options_.name) continue;
-    auto it = last_summary_.find(peer);
-    if (it == last_summary_.end() || !map_.context().Includes(it->second)) return false;
+    const crdt::CausalContext* reported = sync_.Acked(peer);
+    if (reported == nullptr || !map_.context().Includes(*reported)) return false;
   }
   return true;
 }
+
+bool Supervisor::CaughtUp() const { return HasSeenAllOf(view_.alive()); }
 
 void Supervisor::OnTick() {
   tick_timer_ = After(options_.heartbeat_interval, [this] { OnTick(); });

@@ -184,7 +184,7 @@ class Supervisor {
   void Flush();
   const std::string& EncodedContext();
   void SendTo(const std::string& peer, PeerMessageType type, uint64_t seq, std::string delta);
-  void Persist(std::string_view encoded_delta, bool durable_now);
+  void Persist(std::string_view encoded_delta);
   void AfterDurable(std::function<void()> fn);
   void MaybeCompact();
   void CheckJoined();
@@ -211,7 +211,10 @@ class Supervisor {
   void WriteStatus(const std::string& name, const WorkloadRecord& rec, Phase phase,
                    const Child* child, const std::string& message);
   bool IsOrphanOwner(const std::string& owner) const;
-  // True when this member has joined every delta its reachable peers reported having.
+  // True when this member has joined every delta each of `peers` reported having (the
+  // contexts DeltaSync holds from their acks and heartbeats).
+  bool HasSeenAllOf(const std::vector<std::string>& peers) const;
+  // HasSeenAllOf the alive peers.
   bool CaughtUp() const;
   void ScanOrphans();
   void PlanMoves(bool forced);
@@ -263,7 +266,6 @@ class Supervisor {
   Clock::TimerId flush_timer_ = 0;
   Clock::TimePoint last_gc_{};
   std::map<std::string, std::string> flag_members_;          // from SetDeclaredMembers
-  std::map<std::string, crdt::CausalContext> last_summary_;  // peer -> its last context
   std::map<std::string, Clock::TimePoint> refused_;  // undeclared peers -> last told
   std::map<std::string, std::string> former_addresses_;  // removed members -> address
   std::vector<std::string> last_alive_;
