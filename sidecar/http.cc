@@ -122,7 +122,39 @@ HttpResponse ErrorResponse(int status, std::string_view code, std::string_view m
                                   -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+namespace {
+
+// The length of a leading "Word: " in `message` when Word is CamelCase ([A-Z][A-Za-z]*), else
+// 0. The Supervisor tags its 503s this way ("NoQuorum: member m0 sees 1 of 3 members").
+size_t CodePrefixLength(std::string_view message) {
+  if (message.empty() || message[0] < 'A' || message[0] > 'Z') return 0;
+  size_t i = 1;
+  while (i < message.size() &&
+         ((message[i] >= 'A' && message[i] <= 'Z') || (message[i] >= 'a' && message[i] <= 'z'))) {
+    ++i;
+  }
+  return message.substr(i).starts_with(": ") ? i : 0;
+}
+
+// ErrorResponse(status, code, ...), except that a message tagged with the code itself
+// ("Conflict: ...") loses the redundant tag.
+HttpResponse TaggedError(int http_status, std::string_view code, const Status& status) {
+  std::string_view message = status.message();
+  const size_t n = CodePrefixLength(message);
+  if (n > 0 && message.substr(0, n) == code) message.remove_prefix(n + 2);
+  return ErrorResponse(http_status, code, message, status.field());
+}
+
+}  // namespace
+
 HttpResponse StatusToErrorResponse(const Status& status) {
+  if (status.code() == StatusCode::kUnavailable) {
+    const std::string_view message = status.message();
+    const size_t n = CodePrefixLength(message);
+    if (n > 0) {
+      return ErrorResponse(503, message.substr(0, n), message.substr(n + 2), status.field());
+    }
+  }
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kOutOfRange:
@@ -132,7 +164,7 @@ HttpResponse StatusToErrorResponse(const Status& status) {
     case StatusCode::kAlreadyExists:
     case StatusCode::kAborted:
     case StatusCode::kFailedPrecondition:
-      return ErrorResponse(409, "Conflict", status.message(), status.field());
+      return TaggedError(409, "Conflict", status);
     case StatusCode::kUnauthenticated:
       return ErrorResponse(401, "Unauthenticated", status.message(), status.field());
     case StatusCode::kPermissionDenied:

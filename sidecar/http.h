@@ -99,6 +99,10 @@ HttpResponse ErrorResponse(int status, std::string_view code, std::string_view m
 // with the field, kNotFound -> 404, kAlreadyExists/kAborted/kFailedPrecondition -> 409
 // Conflict, kUnauthenticated -> 401, kPermissionDenied -> 403, kResourceExhausted -> 413
 // TooLarge, kUnavailable -> 503, kDeadlineExceeded -> 504, anything else -> 500 Internal).
+// A kUnavailable message tagged with a CamelCase word and ": " ("NoQuorum: ...",
+// "ShuttingDown: ...", "NotReady: ...", "OwnerUnavailable: ...") answers 503 with that word as
+// the code and the rest as the message; an untagged one keeps code "Unavailable". A 409 whose
+// message is tagged "Conflict: " loses the redundant tag.
 HttpResponse StatusToErrorResponse(const Status& status);
 // The canonical reason phrase of `status` ("Not Found"), or "" when unknown.
 std::string_view HttpReasonPhrase(int status);

@@ -187,6 +187,45 @@ TEST(HttpResponseTest, StatusToErrorResponseMapsCodes) {
             "spec.command");
 }
 
+TEST(HttpResponseTest, TaggedUnavailableGivesItsWordAsTheCode) {
+  struct Case {
+    std::string message;
+    std::string code;
+    std::string rest;
+  };
+  std::vector<Case> cases = {
+      {"NoQuorum: member m0 sees 1 of 3 members", "NoQuorum", "member m0 sees 1 of 3 members"},
+      {"ShuttingDown: member m0 is shutting down", "ShuttingDown", "member m0 is shutting down"},
+      {"NotReady: not joined", "NotReady", "not joined"},
+      {"OwnerUnavailable: no alive member", "OwnerUnavailable", "no alive member"},
+      // Not a tag: lowercase start, no space after the colon, a space inside the word.
+      {"noQuorum: x", "Unavailable", "noQuorum: x"},
+      {"NoQuorum:x", "Unavailable", "NoQuorum:x"},
+      {"No Quorum: x", "Unavailable", "No Quorum: x"},
+      {"down", "Unavailable", "down"},
+  };
+  for (const Case& c : cases) {
+    HttpResponse r = StatusToErrorResponse(Status(StatusCode::kUnavailable, c.message, "f"));
+    EXPECT_EQ(r.status, 503) << c.message;
+    EXPECT_EQ(ErrorOf(r)["code"], c.code) << c.message;
+    EXPECT_EQ(ErrorOf(r)["message"], c.rest) << c.message;
+    EXPECT_EQ(ErrorOf(r)["field"], "f") << c.message;
+  }
+  // Only 503s take their code from the message.
+  HttpResponse internal = StatusToErrorResponse(Internal("NoQuorum: x"));
+  EXPECT_EQ(internal.status, 500);
+  EXPECT_EQ(ErrorOf(internal)["code"], "Internal");
+}
+
+TEST(HttpResponseTest, StaleGenerationIsConflictWithItsField) {
+  HttpResponse r = StatusToErrorResponse(Status(
+      StatusCode::kAborted, "Conflict: workload a is at generation 2", "metadata.generation"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(ErrorOf(r)["code"], "Conflict");
+  EXPECT_EQ(ErrorOf(r)["message"], "workload a is at generation 2");
+  EXPECT_EQ(ErrorOf(r)["field"], "metadata.generation");
+}
+
 TEST(OnceResponderTest, DeliversFirstCallOnly) {
   std::vector<int> seen;
   Responder r = MakeOnceResponder([&](HttpResponse resp) { seen.push_back(resp.status); });
