@@ -101,7 +101,9 @@ std::vector<MemberInfo> MembershipView::List() const {
     if (IsAlive(name)) {
       m.status = MemberStatus::kAlive;
     } else if ((name == self_ && self_shutting_down_) ||
-               (rec != nullptr && rec->status == MemberStatus::kShuttingDown)) {
+               (rec != nullptr && rec->status == MemberStatus::kShuttingDown &&
+                IsReachable(name))) {
+      // Shutting down while still heard; once silent past the deadline it has stopped: dead.
       m.status = MemberStatus::kShuttingDown;
     } else if (name == self_ && !self_joined_) {
       m.status = MemberStatus::kUninitialized;

@@ -1,0 +1,235 @@
+#include "sidecar/posix/agent.h"
+
+#include <random>
+
+#include "common/log.h"
+#include "common/random.h"
+#include "sidecar/http_router.h"
+#include "sidecar/posix/event_loop.h"
+#include "sidecar/posix/file_store.h"
+#include "sidecar/posix/http_server.h"
+#include "sidecar/posix/peer_transport.h"
+#include "sidecar/posix/posix_process_runner.h"
+#include "sidecar/rest_api.h"
+#include "sidecar/supervisor.h"
+#include "sidecar/version.h"
+
+namespace herd::sidecar {
+namespace {
+
+constexpr size_t kMaxPeerBodyBytes = 256u << 20;  // a whole-state anti-entropy delta
+
+// "incarnation=N": grows on every start, also across a lost identity file (wall time floor).
+Result<uint64_t> NextIncarnation(Store& store, int64_t wall_ms) {
+  uint64_t previous = 0;
+  Result<std::string> id = store.ReadIdentity();
+  if (id.ok()) {
+    if (id->rfind("incarnation=", 0) == 0) previous = std::strtoull(id->c_str() + 12, nullptr, 10);
+  } else if (id.status().code() != StatusCode::kNotFound) {
+    LOG_WARNING("identity_unreadable", {{"error", id.status().ToString()}});
+  }
+  const uint64_t next = std::max<uint64_t>(previous + 1, static_cast<uint64_t>(wall_ms));
+  RETURN_IF_ERROR(store.WriteIdentity("incarnation=" + std::to_string(next) + "\n"));
+  return next;
+}
+
+std::string LoopbackIfAny(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  const std::string host = address.substr(0, colon);
+  if (host.empty() || host == "0.0.0.0") return "127.0.0.1" + address.substr(colon);
+  return address;
+}
+
+}  // namespace
+
+struct Agent::Impl {
+  AgentConfig config;
+  std::string launcher;
+  EventLoop loop;
+  std::unique_ptr<FileStore> store;
+  std::unique_ptr<PosixProcessRunner> runner;
+  std::unique_ptr<HttpPeerTransport> transport;
+  std::unique_ptr<Random> random;
+  std::unique_ptr<Supervisor> supervisor;
+  std::unique_ptr<RestApi> rest;
+  Router api_router;
+  Router peer_router;
+  std::unique_ptr<HttpServer> api_server;
+  std::unique_ptr<HttpServer> peer_server;
+
+  explicit Impl(AgentConfig c) : config(std::move(c)), loop(config.wall_clock_offset_ms) {}
+
+  ~Impl() {
+    if (api_server) api_server->Stop();
+    if (peer_server) peer_server->Stop();
+    loop.Stop();
+    rest.reset();
+    supervisor.reset();  // cancels its timers; the loop no longer runs
+    runner.reset();      // kills and reaps every child still running
+    transport.reset();
+    store.reset();
+  }
+
+  void AddPeerRoutes() {
+    peer_router.Add("POST", kPeerMessagePath, [this](HttpRequest&& req, Responder respond) {
+      loop.Post([this, body = std::move(req.body)] { supervisor->OnPeerMessage(body); });
+      respond(HttpResponse{204, {}, {}, {}});
+    });
+    peer_router.Add("GET", std::string(kPeerLogsPath) + "{name}",
+                    [this](HttpRequest&& req, Responder respond) {
+                      size_t tail = 0;
+                      if (auto t = req.Query("tail")) tail = std::strtoull(t->data(), nullptr, 10);
+                      Result<std::string> log = runner->ReadLog(req.Param("name"), tail);
+                      if (!log.ok()) return respond(StatusToErrorResponse(log.status()));
+                      respond(HttpResponse{200, {}, std::move(log).value(), "text/plain"});
+                    });
+  }
+
+  // RestApi's ForwardLogs: runs on the loop thread.
+  void ForwardLogs(const std::string& owner, const std::string& name, size_t tail,
+                   Responder respond) {
+    const std::string address = supervisor->view().AddressOf(owner);
+    if (address.empty()) {
+      return respond(ErrorResponse(503, "OwnerUnavailable", "owner " + owner + " of " + name +
+                                                                " has no known address"));
+    }
+    transport->Fetch(address,
+                     std::string(kPeerLogsPath) + name + "?tail=" + std::to_string(tail),
+                     [owner, respond](Result<HttpResponse> r) {
+                       if (r.ok()) return respond(std::move(r).value());
+                       respond(ErrorResponse(503, "OwnerUnavailable",
+                                             "cannot reach owner " + owner + ": " +
+                                                 std::string(r.status().message())));
+                     });
+  }
+};
+
+Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Agent::~Agent() = default;
+
+Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::string& binary_dir) {
+  if (config.members_auto) {
+    return Status(StatusCode::kUnimplemented,
+                  "--members auto needs the Kubernetes membership source, which this build "
+                  "does not have yet; use --members name=host:port,...");
+  }
+  if (config.name.empty()) return InvalidArgument("--name is empty", "name");
+  if (config.data_dir.empty()) config.data_dir = "herd-data/" + config.name;
+  if (config.logs_dir.empty()) config.logs_dir = config.data_dir + "/logs";
+  if (config.launcher.empty()) config.launcher = binary_dir + "/herd-launch";
+  // Who we are to peers: our entry in the static list, else --advertise-address, else the
+  // peer listen address (all interfaces -> loopback: a laptop cluster).
+  if (config.members.empty()) {
+    config.members[config.name] = config.advertise_address.empty()
+                                      ? LoopbackIfAny(config.peer_address)
+                                      : config.advertise_address;
+  }
+  auto self = config.members.find(config.name);
+  if (self == config.members.end()) {
+    return InvalidArgument("--members does not list this member \"" + config.name + "\"",
+                           "members");
+  }
+  if (config.advertise_address.empty()) config.advertise_address = self->second;
+
+  auto impl = std::make_unique<Impl>(std::move(config));
+  Impl& a = *impl;
+  const AgentConfig& c = a.config;
+  ASSIGN_OR_RETURN(a.store, FileStore::Open(c.data_dir));
+
+  PosixRunnerOptions ro;
+  ro.launcher_path = c.launcher;
+  ro.logs_dir = c.logs_dir;
+  ro.run_as_uid = c.run_as_uid;
+  ro.allow_root = c.allow_root;
+  ro.container.runc_path = c.runc;
+  ro.container.images_dir = c.images_dir;
+  ro.container.state_dir = c.data_dir + "/containers";
+  ASSIGN_OR_RETURN(a.runner, PosixProcessRunner::Create(std::move(ro)));
+
+  PeerTransportOptions po;
+  po.ca_file = c.tls_ca;
+  po.cert_file = c.tls_cert;
+  po.key_file = c.tls_key;
+  a.transport = std::make_unique<HttpPeerTransport>(po);
+
+  a.random = std::make_unique<Random>((uint64_t{std::random_device{}()} << 32) ^
+                                      std::random_device{}());
+  ASSIGN_OR_RETURN(uint64_t incarnation, NextIncarnation(*a.store, a.loop.clock().WallMillis()));
+
+  SupervisorOptions so;
+  so.name = c.name;
+  so.address = c.advertise_address;
+  so.incarnation = incarnation;
+  so.strategy = c.strategy;
+  so.active_redistribution = c.active_redistribution;
+  so.heartbeat_interval = c.heartbeat_interval;
+  so.heartbeat_deadline = c.heartbeat_deadline;
+  a.supervisor = std::make_unique<Supervisor>(so, a.loop.clock(), *a.random, *a.runner,
+                                              *a.store, *a.transport);
+  Supervisor* sup = a.supervisor.get();
+  EventLoop* loop = &a.loop;
+  a.runner->SetExitCallback([sup, loop](InstanceId id, const ChildExit& exit) {
+    loop->Post([sup, id, exit] { sup->OnChildExit(id, exit); });
+  });
+
+  RestApiOptions rest_options;
+  rest_options.version = std::string(HerdVersion());
+  a.rest = std::make_unique<RestApi>(
+      rest_options, *a.supervisor, *a.runner,
+      [loop](std::function<void()> fn) { loop->Post(std::move(fn)); },
+      [impl = &a](const std::string& owner, const std::string& name, size_t tail,
+                  Responder respond) { impl->ForwardLogs(owner, name, tail, std::move(respond)); });
+  a.rest->Register(a.api_router);
+  a.AddPeerRoutes();
+
+  HttpServerOptions peer;
+  peer.name = "peer";
+  peer.listen_address = c.peer_address;
+  peer.max_body_bytes = kMaxPeerBodyBytes;
+  peer.tls = TlsFiles{c.tls_cert, c.tls_key, c.tls_ca};
+  a.peer_server = std::make_unique<HttpServer>(peer, a.peer_router.AsHandler());
+
+  HttpServerOptions api;
+  api.name = "api";
+  api.listen_address = c.api_address;
+  api.threads = c.api_threads;
+  api.max_body_bytes = c.max_body_bytes;
+  api.tls = TlsFiles{c.api_tls_cert, c.api_tls_key, ""};
+  a.api_server = std::make_unique<HttpServer>(api, a.api_router.AsHandler());
+  return std::unique_ptr<Agent>(new Agent(std::move(impl)));
+}
+
+Status Agent::Start() {
+  Impl& a = *impl_;
+  a.loop.Start();
+  Status started;
+  a.loop.PostAndWait([&] {
+    a.supervisor->SetDeclaredMembers(a.config.members);
+    started = a.supervisor->Start();
+  });
+  RETURN_IF_ERROR(started);
+  RETURN_IF_ERROR(a.peer_server->Start());
+  RETURN_IF_ERROR(a.api_server->Start());
+  LOG_INFO("agent_started", {{"member", a.config.name},
+                             {"version", HerdVersion()},
+                             {"api", a.api_server->address()},
+                             {"peer", a.peer_server->address()},
+                             {"advertise", a.config.advertise_address},
+                             {"members", static_cast<uint64_t>(a.config.members.size())},
+                             {"strategy", StrategyKindName(a.config.strategy)},
+                             {"data_dir", a.config.data_dir}});
+  return Status::Ok();
+}
+
+void Agent::BeginShutdown(std::function<void()> done) {
+  impl_->loop.Post([this, done = std::move(done)] {
+    impl_->supervisor->BeginShutdown(std::move(done));
+  });
+}
+
+void Agent::KillNow() { impl_->runner->KillAll(); }
+
+int Agent::api_port() const { return impl_->api_server->port(); }
+int Agent::peer_port() const { return impl_->peer_server->port(); }
+
+}  // namespace herd::sidecar

@@ -1,0 +1,22 @@
+# The agent: config parsing (unit).
+herd_test(herd_agent_config_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_config_test.cc
+  DEPS herd_agent_config)
+
+# The smallest workload: waits for SIGTERM. Static and tiny so 10,000 of them start fast.
+add_executable(herd-sleeper ${PROJECT_SOURCE_DIR}/tests/testing/sleeper.cc)
+set_target_properties(herd-sleeper PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+if(NOT HERD_SANITIZER)
+  target_link_options(herd-sleeper PRIVATE -static)
+endif()
+
+# Real agents on loopback with real children (tests/testing/agent_cluster.h).
+herd_library(herd_agent_cluster
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/testing/agent_cluster.cc
+  DEPS herd_http)
+herd_test(herd_agent_cluster_test LABEL integration TIMEOUT 300
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_cluster_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/http_test_certs.cc
+  DEPS herd_agent_cluster)
+add_dependencies(herd_agent_cluster_test herd herd-sleeper)
+target_compile_definitions(herd_agent_cluster_test PRIVATE HERD_BINARY_DIR="${CMAKE_BINARY_DIR}")

@@ -1,0 +1,236 @@
+#include "tests/testing/agent_cluster.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace herd::testing {
+namespace {
+
+// Free loopback ports: bound together (so they differ), then released for the agents.
+std::vector<int> FreePorts(int n) {
+  std::vector<int> fds, ports;
+  for (int i = 0; i < n; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("cannot pick a free port");
+    }
+    fds.push_back(fd);
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) close(fd);
+  return ports;
+}
+
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int RemoveEntry(const char* p, const struct stat*, int, struct FTW*) { return remove(p); }
+
+}  // namespace
+
+AgentCluster::AgentCluster(AgentClusterOptions options) : options_(std::move(options)) {
+  char tmpl[] = "/tmp/herd-cluster-test.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  static int counter = 0;
+  run_ = "ht" + std::to_string(getpid()) + "x" + std::to_string(++counter);
+  std::vector<int> ports = FreePorts(2 * options_.members);
+  members_.resize(options_.members);
+  for (int i = 0; i < options_.members; ++i) {
+    members_[i].api_port = ports[2 * i];
+    members_[i].peer_port = ports[2 * i + 1];
+  }
+}
+
+AgentCluster::~AgentCluster() {
+  for (int i = 0; i < size(); ++i) {
+    if (running(i)) Kill(i);
+  }
+  clients_.clear();
+  // Children die with their agent (parent-death signal); sweep anything of this run anyway.
+  WaitFor([&] { return CountCopies().empty(); }, std::chrono::seconds(5));
+  for (const auto& [name, n] : CountCopies()) {
+    (void)n;
+    std::fprintf(stderr, "agent_cluster: leftover copy of %s\n", name.c_str());
+  }
+  if (std::getenv("HERD_KEEP_TEST_DIRS") == nullptr) {
+    nftw(dir_.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
+  }
+}
+
+std::string AgentCluster::data_dir(int i) const { return dir_ + "/" + name(i) + "/data"; }
+std::string AgentCluster::log_path(int i) const { return dir_ + "/" + name(i) + "/agent.log"; }
+
+std::string AgentCluster::MemberList() const {
+  std::string list;
+  for (int i = 0; i < size(); ++i) {
+    if (!list.empty()) list += ",";
+    list += name(i) + "=127.0.0.1:" + std::to_string(members_[i].peer_port);
+  }
+  return list;
+}
+
+void AgentCluster::Start(int i) {
+  if (running(i)) return;
+  const std::string mdir = dir_ + "/" + name(i);
+  mkdir(mdir.c_str(), 0755);
+  std::vector<std::string> args = {
+      options_.herd_binary, "agent", "--name", name(i), "--members", MemberList(),
+      "--api-address", "127.0.0.1:" + std::to_string(members_[i].api_port),
+      "--peer-address", "127.0.0.1:" + std::to_string(members_[i].peer_port),
+      "--data-dir", data_dir(i), "--heartbeat-deadline", options_.heartbeat_deadline};
+  if (geteuid() == 0) args.push_back("--allow-root");  // tests run as root in CI
+  args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+  if (auto it = options_.member_flags.find(i); it != options_.member_flags.end()) {
+    args.insert(args.end(), it->second.begin(), it->second.end());
+  }
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log = log_path(i);
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    // The agent dies with the test process, even when the test crashes.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int null = open("/dev/null", O_RDONLY);
+    dup2(null, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  members_[i].pid = pid;
+}
+
+void AgentCluster::StartAll() {
+  for (int i = 0; i < size(); ++i) Start(i);
+}
+
+void AgentCluster::Signal(int i, int sig) {
+  if (running(i)) kill(members_[i].pid, sig);
+}
+
+std::optional<int> AgentCluster::WaitExit(int i, std::chrono::milliseconds deadline) {
+  if (!running(i)) return std::nullopt;
+  int status = 0;
+  const bool done = WaitFor(
+      [&] { return waitpid(members_[i].pid, &status, WNOHANG) == members_[i].pid; }, deadline);
+  if (!done) return std::nullopt;
+  members_[i].pid = 0;
+  clients_.erase(i);
+  return status;
+}
+
+void AgentCluster::Kill(int i) {
+  if (!running(i)) return;
+  kill(members_[i].pid, SIGKILL);
+  int status = 0;
+  waitpid(members_[i].pid, &status, 0);
+  members_[i].pid = 0;
+  clients_.erase(i);
+}
+
+bool AgentCluster::WaitReady(int i, std::chrono::milliseconds deadline) {
+  return WaitFor(
+      [&] {
+        Result<sidecar::HttpResponse> r = Call(i, "GET", "/readyz");
+        return r.ok() && r->status == 200;
+      },
+      deadline);
+}
+
+bool AgentCluster::WaitAllReady(std::chrono::milliseconds deadline) {
+  for (int i = 0; i < size(); ++i) {
+    if (running(i) && !WaitReady(i, deadline)) return false;
+  }
+  return true;
+}
+
+Result<sidecar::HttpResponse> AgentCluster::Call(int i, const std::string& method,
+                                                 const std::string& path, std::string body,
+                                                 const std::string& content_type) {
+  auto& client = clients_[i];
+  if (!client) {
+    sidecar::HttpClientOptions o;
+    o.base_url = api_url(i);
+    o.default_timeout = std::chrono::seconds(30);
+    ASSIGN_OR_RETURN(client, sidecar::HttpClient::Create(o));
+  }
+  sidecar::HttpHeaders headers;
+  if (!content_type.empty()) headers.Set("Content-Type", content_type);
+  return client->SendSync(method, path, std::move(body), std::move(headers));
+}
+
+std::string AgentCluster::SleeperYaml(const std::string& prefix, int count, int first,
+                                      int shutdown_timeout_seconds) const {
+  std::string out;
+  out.reserve(static_cast<size_t>(count) * 200);
+  for (int k = first; k < first + count; ++k) {
+    const std::string name = prefix + "-" + std::to_string(k);
+    out += "apiVersion: herd.dev/v1alpha1\nkind: Workload\nmetadata: {name: " + name +
+           "}\nspec:\n  command: [\"" + options_.sleeper_binary + "\", \"" + run_ + "-" + name +
+           "\"]\n  shutdownTimeoutSeconds: " + std::to_string(shutdown_timeout_seconds) +
+           "\n---\n";
+  }
+  return out;
+}
+
+std::map<std::string, int> AgentCluster::CountCopies() const {
+  std::map<std::string, int> copies;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return copies;
+  const std::string prefix = run_ + "-";
+  while (dirent* e = readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const std::string cmdline = ReadWhole("/proc/" + std::string(e->d_name) + "/cmdline");
+    // argv[0] is the sleeper itself (the shim's argv[0] is herd-launch), argv[1] the marker.
+    const size_t nul = cmdline.find('\0');
+    if (nul == std::string::npos || cmdline.compare(0, nul, options_.sleeper_binary) != 0) {
+      continue;
+    }
+    const std::string marker = cmdline.substr(nul + 1, cmdline.find('\0', nul + 1) - nul - 1);
+    if (marker.rfind(prefix, 0) == 0) copies[marker.substr(prefix.size())]++;
+  }
+  closedir(proc);
+  return copies;
+}
+
+bool AgentCluster::WaitFor(const std::function<bool()>& done,
+                           std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+}  // namespace herd::testing
