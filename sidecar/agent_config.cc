@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "common/duration.h"
+#include "sidecar/rest_api_parse.h"
 #include "sidecar/workload_spec.h"
 
 namespace herd::sidecar {
@@ -246,7 +247,7 @@ Result<std::map<std::string, std::string>> ParseMemberList(std::string_view text
     if (!IsDns1123Label(name)) {
       return InvalidArgument("member \"" + e + "\": name must be a DNS-1123 label");
     }
-    RETURN_IF_ERROR(CheckHostPort(entry.substr(eq + 1), "member " + name + ": address"));
+    RETURN_IF_ERROR(CheckPeerAddress(entry.substr(eq + 1), "member " + name + " address"));
     if (!out.emplace(name, std::string(entry.substr(eq + 1))).second) {
       return InvalidArgument("member \"" + name + "\" is listed twice");
     }

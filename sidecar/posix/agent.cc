@@ -11,6 +11,7 @@
 #include "sidecar/posix/peer_transport.h"
 #include "sidecar/posix/posix_process_runner.h"
 #include "sidecar/rest_api.h"
+#include "sidecar/rest_api_parse.h"
 #include "sidecar/supervisor.h"
 #include "sidecar/version.h"
 
@@ -77,9 +78,9 @@ struct Agent::Impl {
     });
     peer_router.Add("GET", std::string(kPeerLogsPath) + "{name}",
                     [this](HttpRequest&& req, Responder respond) {
-                      size_t tail = 0;
-                      if (auto t = req.Query("tail")) tail = std::strtoull(t->data(), nullptr, 10);
-                      Result<std::string> log = runner->ReadLog(req.Param("name"), tail);
+                      Result<size_t> tail = ParseTail(req.Query("tail"));
+                      if (!tail.ok()) return respond(StatusToErrorResponse(tail.status()));
+                      Result<std::string> log = runner->ReadLog(req.Param("name"), *tail);
                       if (!log.ok()) return respond(StatusToErrorResponse(log.status()));
                       respond(HttpResponse{200, {}, std::move(log).value(), "text/plain"});
                     });

@@ -2,7 +2,7 @@
 # transport, and the `herd` binary (agent + CLI). herd lands at build/herd, next to herd-launch.
 herd_library(herd_agent_config
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/../agent_config.cc
-  DEPS herd_core herd_spec yaml-cpp)
+  DEPS herd_core herd_spec herd_rest yaml-cpp)
 
 herd_library(herd_agent
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent.cc
