@@ -58,17 +58,6 @@ Result<nlohmann::json> NodeToJson(const SpecNode& node) {
   return nlohmann::json(nullptr);
 }
 
-bool IsListDocument(const SpecNode& node) {
-  if (node.kind != Kind::kMap) return false;
-  for (size_t i = 0; i + 1 < node.children.size(); i += 2) {
-    const SpecNode& value = *node.children[i + 1];
-    if (node.children[i]->value == "kind" && value.kind == Kind::kScalar) {
-      return value.value == kWorkloadListKind || value.value == "List";
-    }
-  }
-  return false;
-}
-
 // Adds `offset` to every "document N" that starts a segment of a parser message.
 std::string Renumber(std::string_view message, size_t offset) {
   static constexpr std::string_view kWord = "document ";
@@ -167,7 +156,7 @@ Result<std::vector<nlohmann::json>> SplitWorkloadItems(std::string_view text) {
     if (doc->kind == Kind::kNull) continue;
     if (doc->kind == Kind::kSequence) {
       for (const SpecNode* item : doc->children) RETURN_IF_ERROR(add(*item));
-    } else if (IsListDocument(*doc)) {
+    } else if (IsWorkloadListNode(*doc)) {
       for (size_t i = 0; i + 1 < doc->children.size(); i += 2) {
         if (doc->children[i]->value != "items") continue;
         for (const SpecNode* item : doc->children[i + 1]->children) RETURN_IF_ERROR(add(*item));

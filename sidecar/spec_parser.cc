@@ -373,24 +373,13 @@ Status ReadItem(const SpecNode& node, Collected* out) {
   return Status::Ok();
 }
 
-bool IsListObject(const SpecNode& node) {
-  if (node.kind != Kind::kMap) return false;
-  for (size_t i = 0; i + 1 < node.children.size(); i += 2) {
-    const SpecNode& value = *node.children[i + 1];
-    if (node.children[i]->value == "kind" && value.kind == Kind::kScalar) {
-      return value.value == kWorkloadListKind || value.value == "List";
-    }
-  }
-  return false;
-}
-
 Status ReadDocument(const SpecNode& node, Collected* out) {
   if (node.kind == Kind::kNull) return Status::Ok();  // an empty document
   if (node.kind == Kind::kSequence) {
     for (const SpecNode* item : node.children) RETURN_IF_ERROR(ReadItem(*item, out));
     return Status::Ok();
   }
-  if (!IsListObject(node)) return ReadItem(node, out);
+  if (!IsWorkloadListNode(node)) return ReadItem(node, out);
   std::set<std::string_view> seen;
   for (size_t i = 0; i + 1 < node.children.size(); i += 2) {
     std::string_view key = node.children[i]->value;
@@ -459,6 +448,17 @@ Status Summarize(const Collected& c, bool numbered) {
 SpecTreeLimits Limits() { return SpecTreeLimits{kMaxSpecNodes, kMaxSpecDepth}; }
 
 }  // namespace
+
+bool IsWorkloadListNode(const SpecNode& node) {
+  if (node.kind != SpecNode::Kind::kMap) return false;
+  for (size_t i = 0; i + 1 < node.children.size(); i += 2) {
+    const SpecNode& value = *node.children[i + 1];
+    if (node.children[i]->value == "kind" && value.kind == SpecNode::Kind::kScalar) {
+      return value.value == kWorkloadListKind || value.value == "List";
+    }
+  }
+  return false;
+}
 
 Result<std::vector<WorkloadDocument>> ParseWorkloadDocuments(std::string_view text) {
   if (text.size() > kMaxSpecInputBytes) {

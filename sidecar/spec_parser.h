@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "sidecar/spec_tree.h"
 #include "sidecar/workload_spec.h"
 
 namespace herd::sidecar {
@@ -61,6 +62,9 @@ struct WorkloadDocument {
 // the nesting beyond kMaxSpecDepth, or "no workload documents"; kResourceExhausted for input
 // beyond kMaxSpecInputBytes, kMaxDocuments or kMaxSpecNodes.
 Result<std::vector<WorkloadDocument>> ParseWorkloadDocuments(std::string_view text);
+
+// True for a list document: a map whose kind is WorkloadList (or List), holding `items`.
+bool IsWorkloadListNode(const SpecNode& node);
 
 // One Workload object already decoded as JSON (a custom resource from the API server). Same
 // checks and errors; the message is not prefixed with a document number.
