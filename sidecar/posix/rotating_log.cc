@@ -55,7 +55,14 @@ Result<std::unique_ptr<RotatingLog>> RotatingLog::Open(const std::string& dir,
   if (options.max_bytes < 1) return InvalidArgument("log max_bytes must be >= 1", "max_bytes");
   if (options.keep < 0) return InvalidArgument("log keep must be >= 0", "keep");
   if (options.max_line < 1) return InvalidArgument("log max_line must be >= 1", "max_line");
-  std::string path = LogPath(dir, name);
+  LogOptions clamped = options;
+  clamped.max_line = std::min(options.max_line, static_cast<size_t>(options.max_bytes));
+  return std::unique_ptr<RotatingLog>(new RotatingLog(dir, std::string(name), clamped, -1, 0));
+}
+
+Status RotatingLog::OpenIfClosed() {
+  if (fd_ >= 0) return Status::Ok();
+  const std::string path = LogPath(dir_, name_);
   int fd = OpenForAppend(path);
   if (fd < 0) return OsError("cannot open log", path);
   struct stat st;
@@ -64,10 +71,9 @@ Result<std::unique_ptr<RotatingLog>> RotatingLog::Open(const std::string& dir,
     close(fd);
     return s;
   }
-  LogOptions clamped = options;
-  clamped.max_line = std::min(options.max_line, static_cast<size_t>(options.max_bytes));
-  return std::unique_ptr<RotatingLog>(
-      new RotatingLog(dir, std::string(name), clamped, fd, static_cast<int64_t>(st.st_size)));
+  fd_ = fd;
+  size_ = static_cast<int64_t>(st.st_size);
+  return Status::Ok();
 }
 
 RotatingLog::RotatingLog(std::string dir, std::string name, const LogOptions& options, int fd,
@@ -80,6 +86,8 @@ RotatingLog::~RotatingLog() {
 }
 
 Status RotatingLog::Append(std::string_view data) {
+  if (data.empty()) return Status::Ok();
+  RETURN_IF_ERROR(OpenIfClosed());
   Status status;
   while (!data.empty()) {
     size_t nl = data.find('\n');
@@ -127,6 +135,7 @@ Status RotatingLog::EndOfStream() {
 }
 
 Status RotatingLog::Flush() {
+  if (pending_.empty()) return Status::Ok();
   size_t off = 0;
   Status status;
   while (off < pending_.size()) {

@@ -42,35 +42,37 @@ std::string LogPath(const std::string& dir, std::string_view name, int index = 0
 
 class RotatingLog {
  public:
-  // Opens (appending to) or creates `<dir>/<name>.log`. The directory must exist.
-  // Errors: InvalidArgument for a bad name or options; Unavailable when the file cannot be
-  // opened (the message names the path and the OS error).
+  // A log for `<dir>/<name>.log`. The file is opened (appending) or created at the first
+  // Append, so a workload that prints nothing costs no file and no descriptor, and starting a
+  // child never waits on the filesystem. Errors: InvalidArgument for a bad name or options.
   static Result<std::unique_ptr<RotatingLog>> Open(const std::string& dir, std::string_view name,
                                                    const LogOptions& options);
   ~RotatingLog();
   RotatingLog(const RotatingLog&) = delete;
   RotatingLog& operator=(const RotatingLog&) = delete;
 
-  // Appends child output, rotating and cutting as described above. Unavailable when a write or
-  // a rotation fails (the data of that call is lost; later calls try again).
+  // Appends child output, rotating and cutting as described above. Unavailable when the file
+  // cannot be opened (the message names the path and the OS error), or a write or a rotation
+  // fails (the data of that call is lost; later calls try again).
   Status Append(std::string_view data);
   // Ends a partial last line with a newline (a child exited mid-line), so the next instance's
   // output starts on a line of its own.
   Status EndOfStream();
 
-  int64_t size() const { return size_; }
+  int64_t size() const { return size_; }  // 0 until the first Append opened the file
   uint64_t rotations() const { return rotations_; }
   uint64_t cut_lines() const { return cut_lines_; }
 
  private:
   RotatingLog(std::string dir, std::string name, const LogOptions& options, int fd, int64_t size);
+  Status OpenIfClosed();
   Status Rotate();
   Status Flush();
 
   std::string dir_;
   std::string name_;
   LogOptions options_;
-  int fd_;
+  int fd_;                // -1 until the first Append
   int64_t size_;          // bytes in the current file, including pending_
   size_t line_len_ = 0;   // bytes of the current (unfinished) line already accepted
   bool cutting_ = false;  // dropping the rest of a cut line

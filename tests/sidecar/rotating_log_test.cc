@@ -44,8 +44,8 @@ TEST_F(RotatingLogTest, AppendsAcrossChunksAndReopens) {
     EXPECT_EQ(log->size(), 12);
   }
   auto log = Open({});
-  EXPECT_EQ(log->size(), 12);
   ASSERT_TRUE(log->Append("again\n").ok());
+  EXPECT_EQ(log->size(), 18);  // the existing file's size counts from the first append
   EXPECT_EQ(File(), "hello\nworld\nagain\n");
 }
 
@@ -124,9 +124,22 @@ TEST_F(RotatingLogTest, Errors) {
   }
   auto bad_options = RotatingLog::Open(dir_.path(), "w", {.max_bytes = 0, .keep = 1});
   EXPECT_EQ(bad_options.status().code(), StatusCode::kInvalidArgument);
+  // The file is made at the first output: a missing directory shows there.
   auto no_dir = RotatingLog::Open(dir_.path() + "/missing", "w", {});
-  EXPECT_EQ(no_dir.status().code(), StatusCode::kUnavailable);
-  EXPECT_THAT(no_dir.status().message(), ::testing::HasSubstr("/missing/w.log"));
+  ASSERT_TRUE(no_dir.ok());
+  EXPECT_TRUE((*no_dir)->Append("").ok());
+  Status s = (*no_dir)->Append("hello\n");
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("/missing/w.log"));
+}
+
+TEST_F(RotatingLogTest, NoFileUntilTheFirstOutput) {
+  auto log = Open({});
+  EXPECT_EQ(ReadLogTail(dir_.path(), "w", 3, 10).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(log->EndOfStream().ok());
+  EXPECT_EQ(ReadLogTail(dir_.path(), "w", 3, 10).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(log->Append("x\n").ok());
+  EXPECT_EQ(*ReadLogTail(dir_.path(), "w", 3, 10), "x\n");
 }
 
 }  // namespace
