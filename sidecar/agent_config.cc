@@ -72,8 +72,12 @@ const std::vector<Flag>& Flags() {
        Address(&AgentConfig::peer_address)},
       {"advertise-address", "host:port peers dial (default: from --members)",
        Address(&AgentConfig::advertise_address)},
-      {"metrics-address", "Prometheus listen address (default 0.0.0.0:9464)",
-       Address(&AgentConfig::metrics_address)},
+      {"metrics-address", "Prometheus /metrics listen address (default 0.0.0.0:9464; empty: off)",
+       [](AgentConfig& c, const std::string& v) -> Status {
+         if (!v.empty()) RETURN_IF_ERROR(CheckHostPort(v, "address"));
+         c.metrics_address = v;
+         return Status::Ok();
+       }},
       {"data-dir", "where the map is kept (default ./herd-data/<name>)",
        String(&AgentConfig::data_dir)},
       {"logs-dir", "children's logs (default <data-dir>/logs)", String(&AgentConfig::logs_dir)},

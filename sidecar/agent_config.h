@@ -26,7 +26,7 @@ struct AgentConfig {
   std::string api_address = "0.0.0.0:7070";
   std::string peer_address = "0.0.0.0:7946";
   std::string advertise_address;           // what peers dial; default: from members or peer
-  std::string metrics_address = "0.0.0.0:9464";
+  std::string metrics_address = "0.0.0.0:9464";  // empty: no /metrics
   std::string data_dir;                    // default: ./herd-data/<name>
   std::string logs_dir;                    // default: <data_dir>/logs
   bool members_auto = false;               // --members auto (Kubernetes EndpointSlices)

@@ -122,6 +122,17 @@ void Router::Dispatch(HttpRequest&& request, Responder respond) const {
   respond(std::move(response));
 }
 
+std::string_view Router::RouteOf(const HttpRequest& request) const {
+  std::vector<std::string_view> parts = SplitPath(RawPath(request));
+  const Route* best = nullptr;
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const Route& route : routes_) {
+    if (route.method != request.method || !Matches(route, parts, &params)) continue;
+    if (best == nullptr || MoreSpecific(route, *best)) best = &route;
+  }
+  return best == nullptr ? std::string_view() : std::string_view(best->pattern);
+}
+
 Handler Router::AsHandler() const {
   return [this](HttpRequest&& request, Responder respond) {
     Dispatch(std::move(request), std::move(respond));

@@ -36,6 +36,11 @@ class Router {
   // A Handler that calls Dispatch on this router.
   Handler AsHandler() const;
 
+  // The pattern Dispatch would route `request` to (what it sets as request.route), or "" when
+  // no route matches its path and method (Dispatch answers 404 or 405). For metrics, which
+  // label requests by route before dispatching them. The view lives as long as the Router.
+  std::string_view RouteOf(const HttpRequest& request) const;
+
  private:
   struct Segment {
     std::string text;  // the literal, or the capture's name

@@ -44,7 +44,8 @@ bool MembershipView::ComputeAlive(const std::string& name) const {
     if (h == heard_.end() || h->second.incarnation == rec->incarnation) return false;
   }
   auto h = heard_.find(name);
-  return h != heard_.end() && clock_.Now() - h->second.at <= deadline_;
+  if (h == heard_.end()) return false;
+  return clock_.Now() - h->second.at <= deadline_ || (clock_.Now() < hold_until_ && IsAlive(name));
 }
 
 bool MembershipView::IsAlive(const std::string& name) const {

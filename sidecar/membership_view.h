@@ -52,6 +52,10 @@ class MembershipView {
   void SetSelfJoined(bool joined) { self_joined_ = joined; }
   void SetSelfShuttingDown(bool v) { self_shutting_down_ = v; }
 
+  // This member's own loop stalled (it could not hear anyone): until `until`, no member that
+  // is alive now expires; the messages queued during the stall are read first.
+  void HoldExpiry(Clock::TimePoint until) { hold_until_ = until; }
+
   bool IsAlive(const std::string& name) const;
   // Heard within the heartbeat deadline (whatever its status); self always.
   bool IsReachable(const std::string& name) const;
@@ -69,6 +73,7 @@ class MembershipView {
   std::string self_;
   Clock& clock_;
   Clock::Duration deadline_;
+  Clock::TimePoint hold_until_{};
   bool self_joined_ = false;
   bool self_shutting_down_ = false;
   std::map<std::string, std::string> declared_;

@@ -77,6 +77,7 @@ Status Supervisor::Start() {
     if (s.ok() && s->phase == Phase::kRunning) {
       running_.insert(std::string(key.substr(kStatusPrefix.size())));
     }
+    CountStatusPhase(value, +1);
   });
   started_ = true;
   started_at_ = clock_.Now();
@@ -146,7 +147,9 @@ void Supervisor::ScheduleFlush() {
 void Supervisor::Flush() {
   // Group commit: one fsync for every write since the last flush, then the replies.
   if (!durable_waiters_.empty()) {
+    const Clock::TimePoint sync_start = clock_.Now();
     Status s = store_.Sync();
+    counters_.store_sync.Observe(clock_.Now() - sync_start);
     if (!s.ok()) {
       ++counters_.store_errors;
       LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
@@ -161,7 +164,10 @@ void Supervisor::Flush() {
   for (const auto& [peer, address] : view_.declared()) {
     if (peer == options_.name) continue;
     std::optional<crdt::Outgoing> out = sync_.Poll(peer, map_, now_ms);
-    if (out) SendTo(peer, PeerMessageType::kDelta, out->seq, crdt::EncodeDelta(out->delta));
+    if (!out) continue;
+    if (repair_next_.erase(peer) > 0 || out->retransmission) ++counters_.anti_entropy_rounds;
+    NoteDeltaSent(out->seq);
+    SendTo(peer, PeerMessageType::kDelta, out->seq, crdt::EncodeDelta(out->delta));
   }
 }
 
@@ -185,10 +191,13 @@ void Supervisor::SendTo(const std::string& peer, PeerMessageType type, uint64_t 
   m.seq = seq;
   m.context = EncodedContext();
   m.delta = std::move(delta);
-  transport_.Send(peer, address, EncodePeerMessage(m));
+  std::string bytes = EncodePeerMessage(m);
+  CountSent(type, bytes.size());
+  transport_.Send(peer, address, std::move(bytes));
 }
 
 void Supervisor::OnPeerMessage(std::string_view bytes) {
+  counters_.bytes_received += bytes.size();
   Result<PeerMessage> decoded = DecodePeerMessage(bytes);
   if (!decoded.ok()) {
     ++counters_.rejected_messages;
@@ -196,6 +205,7 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
     return;
   }
   PeerMessage& m = *decoded;
+  CountReceived(m.type);
   if (m.sender == options_.name) return;
   Result<crdt::CausalContext> context = crdt::DecodeContext(m.context);
   if (!context.ok()) {
@@ -221,24 +231,37 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
                           hlc_.last(), 0, EncodedContext(), crdt::EncodeDelta(missing)};
         auto to = former_addresses_.find(m.sender);
         if (to != former_addresses_.end()) {
-          transport_.Send(m.sender, to->second, EncodePeerMessage(reply));
+          std::string encoded = EncodePeerMessage(reply);
+          CountSent(PeerMessageType::kDelta, encoded.size());
+          ++counters_.anti_entropy_rounds;
+          transport_.Send(m.sender, to->second, std::move(encoded));
         }
       }
     }
     return;
   }
   hlc_.Observe(m.hlc);
+  NoteHeard(m.sender);
   if (view_.Heard(m.sender, m.incarnation)) {
     LOG_INFO("peer_restarted", {{"peer", m.sender}, {"incarnation", m.incarnation}});
     sync_.ResetPeer(m.sender);
+    repair_next_.insert(m.sender);  // its catch-up is a repair
   }
   switch (m.type) {
     case PeerMessageType::kAck:
-      sync_.OnAck(m.sender, m.seq, *context);
+      if (sync_.OnAck(m.sender, m.seq, *context)) NoteDeltaAcked(m.seq);
       break;
-    case PeerMessageType::kHeartbeat:
+    case PeerMessageType::kHeartbeat: {
+      const size_t in_flight = sync_.InFlight(m.sender);
       sync_.OnSummary(m.sender, *context, NowMs());
+      // Everything in flight was settled, yet the peer lacks what this member has: the summary
+      // showed a loss, and the next delta is a repair.
+      if (in_flight > 0 && sync_.InFlight(m.sender) == 0 &&
+          !context->Includes(map_.context())) {
+        repair_next_.insert(m.sender);
+      }
       break;
+    }
     case PeerMessageType::kDelta: {
       Result<crdt::Delta> delta = crdt::DecodeDelta(m.delta);
       if (!delta.ok()) {
@@ -261,7 +284,13 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
   ScheduleFlush();
 }
 
-void Supervisor::OnDiff(const crdt::Diff& d) { changed_.insert(std::string(d.key)); }
+void Supervisor::OnDiff(const crdt::Diff& d) {
+  if (d.key.starts_with(kStatusPrefix)) {
+    CountStatusPhase(d.old_value, -1);
+    CountStatusPhase(d.new_value, +1);
+  }
+  changed_.insert(std::string(d.key));
+}
 
 void Supervisor::DrainChanges() {
   if (draining_) return;  // the outer drain picks up keys changed meanwhile
@@ -411,6 +440,15 @@ bool Supervisor::HasSeenAllOf(const std::vector<std::string>& peers) const {
 bool Supervisor::CaughtUp() const { return HasSeenAllOf(view_.alive()); }
 
 void Supervisor::OnTick() {
+  // A tick far behind schedule means this member's loop stalled: its peers' messages are still
+  // queued, so their silence says nothing yet. Hold their expiry until the queue is read.
+  const Clock::Duration late = clock_.Now() - next_tick_;
+  if (next_tick_ != Clock::TimePoint{} && late > options_.heartbeat_interval) {
+    view_.HoldExpiry(clock_.Now() + 2 * options_.heartbeat_interval);
+    LOG_WARNING("loop_stalled",
+                {{"late_ms", std::chrono::duration_cast<std::chrono::milliseconds>(late).count()}});
+  }
+  next_tick_ = clock_.Now() + options_.heartbeat_interval;
   tick_timer_ = After(options_.heartbeat_interval, [this] { OnTick(); });
   for (const auto& [peer, address] : view_.declared()) {
     if (peer != options_.name) SendTo(peer, PeerMessageType::kHeartbeat, 0, {});

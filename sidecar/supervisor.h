@@ -20,6 +20,8 @@
 // writes are delivered after the write is durable (group commit on a zero-delay timer).
 #pragma once
 
+#include <array>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +36,7 @@
 #include "common/status.h"
 #include "crdt/aw_lww_map.h"
 #include "crdt/delta_sync.h"
+#include "sidecar/duration_histogram.h"
 #include "sidecar/membership_view.h"
 #include "sidecar/peer_message.h"
 #include "sidecar/process_runner.h"
@@ -59,6 +62,7 @@ struct SupervisorOptions {
   Clock::Duration retransmit_after = std::chrono::milliseconds(200);
   Clock::Duration gc_interval = std::chrono::seconds(10);
   size_t move_batch = 64;  // workloads moved at once by redistribution and rebalance
+  size_t start_batch = 16;  // children started per loop turn (see QueueStart)
   BackoffOptions backoff;
   double load_epsilon = 0.25;
   uint64_t compact_after_records = 20000;
@@ -95,6 +99,9 @@ struct ChildCounts {
   size_t running = 0;   // workloads whose owner reports them Running
   size_t local = 0;     // children running on this member
 };
+
+// How many Phase values there are (Supervisor::PhaseCounts is indexed by Phase).
+inline constexpr size_t kPhaseCount = static_cast<size_t>(Phase::kSucceeded) + 1;
 
 struct ListPage {
   std::vector<WorkloadView> items;
@@ -137,6 +144,9 @@ class Supervisor {
   ListPage List(const std::map<std::string, std::string>& selector, size_t limit,
                 const std::string& continue_token) const;
   ChildCounts Count() const;
+  // Workloads in the map by phase (index: Phase), every declared workload counted once: a
+  // workload with no status record yet is Pending. O(phases).
+  std::array<size_t, kPhaseCount> PhaseCounts() const;
 
   // --- lifecycle ---
   // SIGTERM: mark shutting_down, hand every workload over, stop children within their
@@ -172,6 +182,7 @@ class Supervisor {
     int64_t started_ms = 0;
     Clock::TimerId timer = 0;  // backoff restart
     StopReason stop_reason = StopReason::kDeleted;
+    Clock::TimePoint stop_requested{};  // when StopChild asked the runner
     RestartTracker tracker;
   };
 
@@ -194,6 +205,13 @@ class Supervisor {
   void OnDiff(const crdt::Diff& diff);
   void DrainChanges();
   void RecountStatus(const std::string& name);
+  // supervisor_metrics.cc: bookkeeping for Counters and PhaseCounts, each O(1) or O(log n).
+  void CountStatusPhase(std::optional<std::string_view> status_value, int delta);
+  void CountSent(PeerMessageType type, size_t bytes);
+  void CountReceived(PeerMessageType type);
+  void NoteHeard(const std::string& peer);
+  void NoteDeltaSent(uint64_t seq);
+  void NoteDeltaAcked(uint64_t seq);
   void WriteSelfRecord(MemberStatus status);
   uint64_t NextHlc();
   int64_t NowMs() const;
@@ -203,6 +221,11 @@ class Supervisor {
   void ReconcileAll();
   bool ShouldRun(const std::string& name, const WorkloadRecord& rec) const;
   bool IsFinished(const std::string& name, const WorkloadRecord& rec) const;
+  // Starts wait in a queue drained a batch per event-loop turn, so that a bulk apply never
+  // holds the loop (heartbeats, peer messages, API calls) for long: a member that stalls past
+  // the heartbeat deadline looks dead to its peers.
+  void QueueStart(const std::string& name);
+  void StartQueued();
   void StartChild(const std::string& name, const WorkloadRecord& rec);
   void StopChild(const std::string& name, Child& child, StopReason reason);
   void AfterExit(const std::string& name, Child& child, const ChildExit& exit);
@@ -264,6 +287,9 @@ class Supervisor {
   std::set<Clock::TimerId> timers_;
   Clock::TimerId tick_timer_ = 0;
   Clock::TimerId flush_timer_ = 0;
+  Clock::TimerId start_timer_ = 0;
+  std::set<std::string> start_queue_;  // workloads to start, in name order
+  Clock::TimePoint next_tick_{};       // when the tick timer is due (stall detection)
   Clock::TimePoint last_gc_{};
   std::map<std::string, std::string> flag_members_;          // from SetDeclaredMembers
   std::map<std::string, Clock::TimePoint> refused_;  // undeclared peers -> last told
@@ -289,12 +315,36 @@ class Supervisor {
   std::map<std::string, std::string> orphan_plan_;    // orphan -> planned new owner
   std::map<std::string, std::string> planned_moves_;  // workload -> target, not yet moved
   size_t moves_in_flight_ = 0;
+  // For the metrics (Counters, PhaseCounts): workloads by the phase of their status record,
+  // kept from the map's diffs; when each peer was last heard; the send time of each delta
+  // awaiting its ack (ascending seq, bounded); takeovers whose child has not started yet, with
+  // the old owner's last message; peers whose next delta is a repair.
+  std::array<size_t, kPhaseCount> status_phases_{};
+  std::map<std::string, Clock::TimePoint, std::less<>> last_heard_;
+  std::deque<std::pair<uint64_t, Clock::TimePoint>> delta_sent_at_;
+  std::map<std::string, Clock::TimePoint> failover_since_;
+  std::set<std::string, std::less<>> repair_next_;
 
  public:
   // Counters for metrics and tests.
   struct Counters {
     uint64_t applies = 0, starts = 0, restarts = 0, takeovers = 0, rejected_messages = 0,
              store_errors = 0;
+    // Exits of this member's children by how they ended, and starts the runner refused.
+    uint64_t exits_clean = 0, exits_error = 0, exits_signal = 0, start_failures = 0;
+    uint64_t failed = 0;    // workloads this member marked Failed (restart intensity, temporary)
+    uint64_t handoffs = 0;  // ownership written to another member (shutdown, moves)
+    // Peer messages by type (index: PeerMessageType value - 1: delta, ack, heartbeat), and
+    // their encoded bytes (received counts rejected messages too).
+    std::array<uint64_t, 3> messages_sent{}, messages_received{};
+    uint64_t bytes_sent = 0, bytes_received = 0;
+    // Deltas sent as repair: a retransmission, the catch-up of a restarted peer or of one whose
+    // summary showed a loss, and what a refused (removed) member is told it lacks.
+    uint64_t anti_entropy_rounds = 0;
+    DurationHistogram failover;      // old owner's last message -> child started here
+    DurationHistogram handoff;       // stop request of the old instance -> new owner written
+    DurationHistogram sync_latency;  // delta sent -> its ack received
+    DurationHistogram store_sync;    // Store::Sync() of a group commit
   };
   const Counters& counters() const { return counters_; }
 

@@ -76,6 +76,7 @@ void Supervisor::IndexOwner(const std::string& name, const std::optional<Workloa
   }
   orphaned_since_.erase(name);
   orphan_plan_.erase(name);
+  if (!rec || rec->owner != options_.name) failover_since_.erase(name);
   placement_dirty_ = true;
   if (rec) {
     owner_of_[name] = rec->owner;
@@ -131,7 +132,7 @@ void Supervisor::Reconcile(const std::string& name) {
   }
   const bool run = ShouldRun(name, *rec);
   if (child == nullptr) {
-    if (run) StartChild(name, *rec);
+    if (run) QueueStart(name);
     return;
   }
   switch (child->state) {
@@ -158,7 +159,7 @@ void Supervisor::Reconcile(const std::string& name) {
         CancelTimer(child->timer);
         child->state = Child::State::kIdle;
         if (run) {
-          StartChild(name, *rec);
+          QueueStart(name);
         } else {
           children_.erase(it);
         }
@@ -166,11 +167,35 @@ void Supervisor::Reconcile(const std::string& name) {
       break;
     case Child::State::kIdle:
       if (run) {
-        StartChild(name, *rec);
+        QueueStart(name);
       } else {
         children_.erase(it);
       }
       break;
+  }
+}
+
+void Supervisor::QueueStart(const std::string& name) {
+  start_queue_.insert(name);
+  if (start_timer_ == 0) start_timer_ = After(Clock::Duration::zero(), [this] { StartQueued(); });
+}
+
+void Supervisor::StartQueued() {
+  start_timer_ = 0;
+  for (size_t n = 0; n < options_.start_batch && !start_queue_.empty(); ++n) {
+    std::string name = std::move(start_queue_.extract(start_queue_.begin()).value());
+    // The map may have moved on since the start was queued: decide again.
+    auto it = children_.find(name);
+    if (it != children_.end() && it->second->state != Child::State::kIdle) continue;
+    std::optional<WorkloadRecord> rec = ReadWorkload(name);
+    if (!rec || !ShouldRun(name, *rec)) {
+      if (it != children_.end()) children_.erase(it);
+      continue;
+    }
+    StartChild(name, *rec);
+  }
+  if (!start_queue_.empty() && start_timer_ == 0) {
+    start_timer_ = After(Clock::Duration::zero(), [this] { StartQueued(); });
   }
 }
 
@@ -188,6 +213,7 @@ void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec) 
   child.epoch = rec.epoch;
   Result<WorkloadSpec> spec = DecodeSpec(rec.spec);
   if (!spec.ok()) {
+    ++counters_.failed;
     WriteStatus(name, rec, Phase::kFailed, &child, "unreadable spec: " + spec.status().message());
     children_.erase(name);
     return;
@@ -201,6 +227,7 @@ void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec) 
   if (!started.ok()) {
     instances_.erase(instance);
     child.instance = 0;
+    ++counters_.start_failures;
     LOG_WARNING("child_start_failed", {{"workload", name}, {"error", started.status().message()}});
     // A start failure counts as an abnormal exit: backoff, then Failed at the intensity limit.
     AfterCrash(name, child, rec, *spec, ExitInfo{127, 0}, started.status().message());
@@ -211,6 +238,10 @@ void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec) 
   child.started_ms = clock_.WallMillis();
   child.tracker.OnStarted(clock_.Now());
   ++counters_.starts;
+  if (auto f = failover_since_.find(name); f != failover_since_.end()) {
+    counters_.failover.Observe(clock_.Now() - f->second);
+    failover_since_.erase(f);
+  }
   LOG_DEBUG("child_started", {{"workload", name}, {"pid", child.pid}, {"generation", rec.generation}});
   WriteStatus(name, rec, Phase::kRunning, &child, "");
 }
@@ -219,6 +250,7 @@ void Supervisor::StopChild(const std::string& name, Child& child, StopReason rea
   if (child.state != Child::State::kRunning) return;
   child.state = Child::State::kStopping;
   child.stop_reason = reason;
+  child.stop_requested = clock_.Now();
   std::chrono::milliseconds timeout{0};
   std::optional<WorkloadRecord> rec = ReadWorkload(name);
   if (rec) {
@@ -249,6 +281,13 @@ void Supervisor::OnChildExit(uint64_t instance, const ChildExit& exit) {
 void Supervisor::AfterExit(const std::string& name, Child& child, const ChildExit& exit) {
   child.instance = 0;
   child.pid = 0;
+  if (exit.signal != 0) {
+    ++counters_.exits_signal;
+  } else if (exit.exit_code == 0) {
+    ++counters_.exits_clean;
+  } else {
+    ++counters_.exits_error;
+  }
   ExitInfo info{exit.exit_code, exit.signal};
   last_exit_[name] = {info, clock_.WallMillis()};
   std::optional<WorkloadRecord> rec = ReadWorkload(name);
@@ -267,6 +306,7 @@ void Supervisor::AfterExit(const std::string& name, Child& child, const ChildExi
         if (target.ok()) to = *target;
       }
       if (rec && rec->owner == options_.name && !to.empty() && to != options_.name) {
+        counters_.handoff.Observe(clock_.Now() - child.stop_requested);
         HandOff(name, *rec, to);
       }
     }
@@ -317,6 +357,7 @@ void Supervisor::AfterCrash(const std::string& name, Child& child, const Workloa
     case RestartDecision::Action::kSucceeded:
     case RestartDecision::Action::kFailed: {
       bool ok = d.action == RestartDecision::Action::kSucceeded;
+      if (!ok) ++counters_.failed;
       LOG_INFO(ok ? "workload_succeeded" : "workload_failed",
                {{"workload", name}, {"reason", message}});
       WriteStatus(name, rec, ok ? Phase::kSucceeded : Phase::kFailed, &child, message);
@@ -431,17 +472,25 @@ void Supervisor::ScanOrphans() {
               (spec.ok() ? Clock::Duration(ShutdownTimeout(*spec)) : Clock::Duration::zero());
     }
     auto [since, inserted] = orphaned_since_.try_emplace(name, now);
-    if (now - since->second >= delay) TakeOver(name, *rec);
+    // by_owner_ is re-indexed when the event's changes drain, so a second scan in the same
+    // event (OnTick's, after OnViewChanged's) still lists what this member just took over.
+    if (now - since->second >= delay && rec->owner != options_.name) TakeOver(name, *rec);
   }
 }
 
 void Supervisor::TakeOver(const std::string& name, const WorkloadRecord& rec) {
   ++counters_.takeovers;
+  // The failover clock starts at the old owner's last message; unknown when this member never
+  // heard it (then no duration is observed).
+  if (auto h = last_heard_.find(rec.owner); h != last_heard_.end()) {
+    failover_since_[name] = h->second;
+  }
   LOG_INFO("workload_takeover", {{"workload", name}, {"from", rec.owner}, {"epoch", rec.epoch + 1}});
   WriteOwner(name, options_.name, rec.epoch + 1);
 }
 
 void Supervisor::HandOff(const std::string& name, const WorkloadRecord& rec, const std::string& to) {
+  ++counters_.handoffs;
   LOG_DEBUG("workload_handoff", {{"workload", name}, {"to", to}, {"epoch", rec.epoch + 1}});
   WriteOwner(name, to, rec.epoch + 1);
 }

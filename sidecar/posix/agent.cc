@@ -1,15 +1,25 @@
 #include "sidecar/posix/agent.h"
 
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 
 #include "common/log.h"
 #include "common/random.h"
 #include "sidecar/http_router.h"
+#include "sidecar/metrics.h"
+#include "sidecar/metrics_api.h"
+#include "sidecar/metrics_kube.h"
 #include "sidecar/posix/event_loop.h"
 #include "sidecar/posix/file_store.h"
 #include "sidecar/posix/http_server.h"
 #include "sidecar/posix/peer_transport.h"
 #include "sidecar/posix/posix_process_runner.h"
+#include "sidecar/posix/process_metrics.h"
 #include "sidecar/rest_api.h"
 #include "sidecar/rest_api_parse.h"
 #include "sidecar/supervisor.h"
@@ -19,6 +29,8 @@ namespace herd::sidecar {
 namespace {
 
 constexpr size_t kMaxPeerBodyBytes = 256u << 20;  // a whole-state anti-entropy delta
+// How long a scrape waits for the event loop's snapshot before exporting without it.
+constexpr std::chrono::seconds kMetricsSnapshotTimeout{2};
 
 // "incarnation=N": grows on every start, also across a lost identity file (wall time floor).
 Result<uint64_t> NextIncarnation(Store& store, int64_t wall_ms) {
@@ -41,6 +53,12 @@ std::string LoopbackIfAny(const std::string& address) {
   return address;
 }
 
+// civetweb's listening_ports spelling of "host:port": an empty host (":9464") is every
+// interface, which civetweb writes as the bare port.
+std::string CivetListenAddress(const std::string& address) {
+  return address.starts_with(":") ? address.substr(1) : address;
+}
+
 }  // namespace
 
 struct Agent::Impl {
@@ -57,10 +75,19 @@ struct Agent::Impl {
   Router peer_router;
   std::unique_ptr<HttpServer> api_server;
   std::unique_ptr<HttpServer> peer_server;
+  // Metrics (sidecar/metrics.h): one registry for the API and Kubernetes families, plus the
+  // collectors the exposer asks on every scrape.
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<ApiMetrics> api_metrics;
+  std::unique_ptr<KubeMetrics> kube_metrics;  // at 0 until issue 6 drives them
+  std::shared_ptr<AgentCollector> collector;
+  std::shared_ptr<ProcessCollector> process_collector = std::make_shared<ProcessCollector>();
+  std::unique_ptr<prometheus::Exposer> exposer;
 
   explicit Impl(AgentConfig c) : config(std::move(c)), loop(config.wall_clock_offset_ms) {}
 
   ~Impl() {
+    exposer.reset();  // no scrape calls into the loop from here on
     if (api_server) api_server->Stop();
     if (peer_server) peer_server->Stop();
     loop.Stop();
@@ -84,6 +111,57 @@ struct Agent::Impl {
                       if (!log.ok()) return respond(StatusToErrorResponse(log.status()));
                       respond(HttpResponse{200, {}, std::move(log).value(), "text/plain"});
                     });
+  }
+
+  // The AgentCollector's snapshot source: runs TakeMetricsSnapshot on the loop thread and waits
+  // for it, at most kMetricsSnapshotTimeout (a wedged loop must not hang scrapes).
+  std::optional<MetricsSnapshot> SnapshotOnLoop() {
+    struct Slot {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::optional<MetricsSnapshot> value;
+    };
+    auto slot = std::make_shared<Slot>();
+    loop.Post([this, slot] {
+      MetricsSnapshot s = TakeMetricsSnapshot(*supervisor, store.get());
+      std::lock_guard<std::mutex> lock(slot->mu);
+      slot->value = std::move(s);
+      slot->cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(slot->mu);
+    const bool answered =
+        slot->cv.wait_for(lock, kMetricsSnapshotTimeout, [&] { return slot->value.has_value(); });
+    if (!answered) {
+      LOG_WARNING("metrics_snapshot_timeout",
+                  {{"member", config.name},
+                   {"timeout_ms", static_cast<uint64_t>(kMetricsSnapshotTimeout.count() * 1000)}});
+      return std::nullopt;
+    }
+    return std::move(slot->value);
+  }
+
+  // Serves /metrics on config.metrics_address. Errors: kUnavailable when it cannot listen.
+  Status StartMetrics() {
+    if (config.metrics_address.empty()) return Status::Ok();
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(CivetListenAddress(config.metrics_address),
+                                                      /*num_threads=*/2);
+    } catch (const std::exception& e) {
+      return Status(StatusCode::kUnavailable, "--metrics-address " + config.metrics_address +
+                                                  ": cannot listen: " + e.what());
+    }
+    exposer->RegisterCollectable(registry);
+    exposer->RegisterCollectable(collector);
+    exposer->RegisterCollectable(process_collector);
+    return Status::Ok();
+  }
+
+  // "host:port" /metrics is served on (the bound port, also with port 0), or "off".
+  std::string MetricsAddress() const {
+    if (!exposer) return "off";
+    std::vector<int> ports = exposer->GetListeningPorts();
+    const std::string& a = config.metrics_address;
+    return a.substr(0, a.rfind(':') + 1) + (ports.empty() ? "?" : std::to_string(ports.front()));
   }
 
   // RestApi's ForwardLogs: runs on the loop thread.
@@ -183,6 +261,17 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::stri
   a.rest->Register(a.api_router);
   a.AddPeerRoutes();
 
+  a.api_metrics = std::make_unique<ApiMetrics>(*a.registry);
+  a.kube_metrics = std::make_unique<KubeMetrics>(*a.registry);
+  AgentCollectorOptions mo;
+  mo.version = std::string(HerdVersion());
+  mo.snapshot = [impl = &a] { return impl->SnapshotOnLoop(); };
+  mo.send_failures = [transport = a.transport.get()] {
+    PeerTransportStats s = transport->stats();
+    return s.failed + s.dropped;
+  };
+  a.collector = std::make_shared<AgentCollector>(std::move(mo));
+
   HttpServerOptions peer;
   peer.name = "peer";
   peer.listen_address = c.peer_address;
@@ -196,7 +285,9 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::stri
   api.threads = c.api_threads;
   api.max_body_bytes = c.max_body_bytes;
   api.tls = TlsFiles{c.api_tls_cert, c.api_tls_key, ""};
-  a.api_server = std::make_unique<HttpServer>(api, a.api_router.AsHandler());
+  a.api_server = std::make_unique<HttpServer>(
+      api, InstrumentApi(a.api_router.AsHandler(), a.api_router, *a.api_metrics,
+                         [] { return std::chrono::steady_clock::now(); }));
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }
 
@@ -211,10 +302,12 @@ Status Agent::Start() {
   RETURN_IF_ERROR(started);
   RETURN_IF_ERROR(a.peer_server->Start());
   RETURN_IF_ERROR(a.api_server->Start());
+  RETURN_IF_ERROR(a.StartMetrics());
   LOG_INFO("agent_started", {{"member", a.config.name},
                              {"version", HerdVersion()},
                              {"api", a.api_server->address()},
                              {"peer", a.peer_server->address()},
+                             {"metrics", a.MetricsAddress()},
                              {"advertise", a.config.advertise_address},
                              {"members", static_cast<uint64_t>(a.config.members.size())},
                              {"strategy", StrategyKindName(a.config.strategy)},
@@ -232,5 +325,10 @@ void Agent::KillNow() { impl_->runner->KillAll(); }
 
 int Agent::api_port() const { return impl_->api_server->port(); }
 int Agent::peer_port() const { return impl_->peer_server->port(); }
+int Agent::metrics_port() const {
+  if (!impl_->exposer) return 0;
+  std::vector<int> ports = impl_->exposer->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
 
 }  // namespace herd::sidecar

@@ -7,6 +7,10 @@
 //   peer message  -> peer server thread ------------> loop.Post -> Supervisor::OnPeerMessage
 //   child exit    -> runner thread ---------------> loop.Post -> Supervisor::OnChildExit
 //   timers        -> loop's Clock ------------------------------> Supervisor
+//   GET /metrics  -> exposer thread -> AgentCollector -> loop.Post -> TakeMetricsSnapshot
+//
+// Metrics (sidecar/metrics.h) are served by prometheus-cpp's Exposer on --metrics-address
+// (none when it is empty); REST requests are counted by a wrapper around the API router.
 //
 // Lifecycle: Create (validates and opens what can fail: data dir lock, runner, listeners),
 // Start (loads the map, joins, serves), BeginShutdown (SIGTERM: graceful handoff, `done` when
@@ -43,6 +47,8 @@ class Agent {
 
   int api_port() const;
   int peer_port() const;
+  // The port /metrics is served on; 0 before Start or when --metrics-address is empty.
+  int metrics_port() const;
 
   struct Impl;
 

@@ -56,11 +56,12 @@ AgentCluster::AgentCluster(AgentClusterOptions options) : options_(std::move(opt
   dir_ = tmpl;
   static int counter = 0;
   run_ = "ht" + std::to_string(getpid()) + "x" + std::to_string(++counter);
-  std::vector<int> ports = FreePorts(2 * options_.members);
+  std::vector<int> ports = FreePorts(3 * options_.members);
   members_.resize(options_.members);
   for (int i = 0; i < options_.members; ++i) {
-    members_[i].api_port = ports[2 * i];
-    members_[i].peer_port = ports[2 * i + 1];
+    members_[i].api_port = ports[3 * i];
+    members_[i].peer_port = ports[3 * i + 1];
+    members_[i].metrics_port = ports[3 * i + 2];
   }
 }
 
@@ -69,6 +70,7 @@ AgentCluster::~AgentCluster() {
     if (running(i)) Kill(i);
   }
   clients_.clear();
+  metrics_clients_.clear();
   // Children die with their agent (parent-death signal); sweep anything of this run anyway.
   WaitFor([&] { return CountCopies().empty(); }, std::chrono::seconds(5));
   for (const auto& [name, n] : CountCopies()) {
@@ -100,6 +102,7 @@ void AgentCluster::Start(int i) {
       options_.herd_binary, "agent", "--name", name(i), "--members", MemberList(),
       "--api-address", "127.0.0.1:" + std::to_string(members_[i].api_port),
       "--peer-address", "127.0.0.1:" + std::to_string(members_[i].peer_port),
+      "--metrics-address", "127.0.0.1:" + std::to_string(members_[i].metrics_port),
       "--data-dir", data_dir(i), "--heartbeat-deadline", options_.heartbeat_deadline};
   if (geteuid() == 0) args.push_back("--allow-root");  // tests run as root in CI
   args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
@@ -187,6 +190,22 @@ Result<sidecar::HttpResponse> AgentCluster::Call(int i, const std::string& metho
   sidecar::HttpHeaders headers;
   if (!content_type.empty()) headers.Set("Content-Type", content_type);
   return client->SendSync(method, path, std::move(body), std::move(headers));
+}
+
+Result<std::string> AgentCluster::Scrape(int i) {
+  auto& client = metrics_clients_[i];
+  if (!client) {
+    sidecar::HttpClientOptions o;
+    o.base_url = "http://127.0.0.1:" + std::to_string(metrics_port(i));
+    o.default_timeout = std::chrono::seconds(30);
+    ASSIGN_OR_RETURN(client, sidecar::HttpClient::Create(o));
+  }
+  ASSIGN_OR_RETURN(sidecar::HttpResponse r, client->SendSync("GET", "/metrics", {}, {}));
+  if (r.status != 200) {
+    return Status(StatusCode::kUnavailable,
+                  "GET /metrics of " + name(i) + ": status " + std::to_string(r.status));
+  }
+  return std::move(r.body);
 }
 
 std::string AgentCluster::SleeperYaml(const std::string& prefix, int count, int first,

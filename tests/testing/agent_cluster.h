@@ -1,10 +1,11 @@
 // AgentCluster: real `herd agent` processes on loopback for integration tests and benchmarks.
 //
-// Member i is named herd-i, listens on free loopback ports picked at start, keeps its data in
-// <dir>/herd-i/data and its log in <dir>/herd-i/agent.log. The cluster can start, kill (any
-// signal), wait for and restart members, call their REST APIs, and count the real OS processes
-// of each workload: workloads made by SleeperYaml run build/herd-sleeper with a marker
-// "<run>-<name>" in argv, so CountCopies() finds every copy on the machine, whoever runs it.
+// Member i is named herd-i, listens on free loopback ports picked at start (API, peer and
+// metrics), keeps its data in <dir>/herd-i/data and its log in <dir>/herd-i/agent.log. The
+// cluster can start, kill (any signal), wait for and restart members, call their REST APIs,
+// scrape their /metrics, and count the real OS processes of each workload: workloads made by
+// SleeperYaml run build/herd-sleeper with a marker "<run>-<name>" in argv, so CountCopies()
+// finds every copy on the machine, whoever runs it.
 //
 // The destructor SIGKILLs every agent still running (their children die with them), kills any
 // sleeper of this run that survived, and removes the directory unless HERD_KEEP_TEST_DIRS is
@@ -51,6 +52,8 @@ class AgentCluster {
   std::string data_dir(int i) const;
   std::string log_path(int i) const;
   int api_port(int i) const { return members_[i].api_port; }
+  // Where member i serves /metrics (--metrics-address 127.0.0.1:<port>).
+  int metrics_port(int i) const { return members_[i].metrics_port; }
   std::string api_url(int i) const { return "http://127.0.0.1:" + std::to_string(api_port(i)); }
   pid_t pid(int i) const { return members_[i].pid; }
   bool running(int i) const { return members_[i].pid > 0; }
@@ -67,6 +70,9 @@ class AgentCluster {
   // Polls GET /readyz until 200.
   bool WaitReady(int i, std::chrono::milliseconds deadline = std::chrono::seconds(20));
   bool WaitAllReady(std::chrono::milliseconds deadline = std::chrono::seconds(20));
+
+  // GET /metrics of member i: the Prometheus text exposition.
+  Result<std::string> Scrape(int i);
 
   // One REST call to member i.
   Result<sidecar::HttpResponse> Call(int i, const std::string& method, const std::string& path,
@@ -87,6 +93,7 @@ class AgentCluster {
   struct Member {
     int api_port = 0;
     int peer_port = 0;
+    int metrics_port = 0;
     pid_t pid = 0;
   };
   std::string MemberList() const;
@@ -96,6 +103,7 @@ class AgentCluster {
   std::string run_;
   std::vector<Member> members_;
   std::map<int, std::unique_ptr<sidecar::HttpClient>> clients_;
+  std::map<int, std::unique_ptr<sidecar::HttpClient>> metrics_clients_;
 };
 
 }  // namespace herd::testing
