@@ -45,4 +45,6 @@ The cluster keeps running. Try:
   $herd status
   e2e/local-cluster.sh down --dir $dir  # stop everything (workloads stay declared on disk)
 Agent logs: $dir/herd-*/agent.log
+Metrics: http://127.0.0.1:7270/metrics (herd-0), :7271, :7272; a Prometheus for them:
+  prometheus --config.file=examples/prometheus.yml --storage.tsdb.path=$build/prometheus
 EOT
