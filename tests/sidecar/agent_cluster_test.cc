@@ -101,20 +101,45 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
   nlohmann::json count = Json(cluster.Call(via, "GET", "/v1/children/count"));
   EXPECT_EQ(count.value("declared", 0), 300) << count.dump();
 
-  // SIGTERM a survivor: graceful handoff; nothing lost, never two copies, and it exits 0.
+  // SIGTERM a survivor: graceful handoff; nothing lost, never two copies, no workload without
+  // a copy for longer than its shutdown timeout (5 s), and the agent exits 0.
   const int leaving = via;
   const int last = 3 - victim - leaving;
   cluster.Signal(leaving, SIGTERM);
   bool doubled = false;
   std::optional<int> status;
+  std::map<std::string, std::chrono::steady_clock::time_point> missing_since;
+  std::chrono::steady_clock::duration longest_gap{};
+  auto watch = [&] {
+    const auto now = std::chrono::steady_clock::now();
+    const std::map<std::string, int> copies = cluster.CountCopies();
+    for (const std::string& name : names) {
+      auto it = copies.find(name);
+      if (it != copies.end()) {
+        doubled |= it->second > 1;
+        if (auto m = missing_since.find(name); m != missing_since.end()) {
+          longest_gap = std::max(longest_gap, now - m->second);
+          missing_since.erase(m);
+        }
+      } else {
+        missing_since.try_emplace(name, now);
+      }
+    }
+  };
   ASSERT_TRUE(cluster.WaitFor(
       [&] {
-        for (const auto& [name, n] : cluster.CountCopies()) doubled |= n > 1;
+        watch();
         if (!status) status = cluster.WaitExit(leaving, milliseconds(1));
-        return status.has_value();
+        return status.has_value() && missing_since.empty();
       },
       seconds(60)));
   EXPECT_FALSE(doubled);
+  EXPECT_LT(longest_gap, seconds(5)) << "a handoff left a workload without a copy for "
+                                      << std::chrono::duration_cast<milliseconds>(longest_gap).count()
+                                      << " ms";
+  std::printf("handoff: longest gap %lld ms\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<milliseconds>(longest_gap).count()));
   ASSERT_TRUE(WIFEXITED(*status)) << *status;
   EXPECT_EQ(WEXITSTATUS(*status), 0);
   ASSERT_TRUE(cluster.WaitFor([&] { return ExactlyOnce(cluster.CountCopies(), names); },

@@ -73,9 +73,10 @@ AgentCluster::~AgentCluster() {
   metrics_clients_.clear();
   // Children die with their agent (parent-death signal); sweep anything of this run anyway.
   WaitFor([&] { return CountCopies().empty(); }, std::chrono::seconds(5));
-  for (const auto& [name, n] : CountCopies()) {
-    (void)n;
-    std::fprintf(stderr, "agent_cluster: leftover copy of %s\n", name.c_str());
+  for (const auto& [pid, name] : Copies()) {
+    std::fprintf(stderr, "agent_cluster: killing a leftover copy of %s (pid %d)\n", name.c_str(),
+                 static_cast<int>(pid));
+    kill(pid, SIGKILL);
   }
   if (std::getenv("HERD_KEEP_TEST_DIRS") == nullptr) {
     nftw(dir_.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
@@ -224,8 +225,14 @@ std::string AgentCluster::SleeperYaml(const std::string& prefix, int count, int 
 
 std::map<std::string, int> AgentCluster::CountCopies() const {
   std::map<std::string, int> copies;
+  for (const auto& [pid, name] : Copies()) copies[name]++;
+  return copies;
+}
+
+std::vector<std::pair<pid_t, std::string>> AgentCluster::Copies() const {
+  std::vector<std::pair<pid_t, std::string>> out;
   DIR* proc = opendir("/proc");
-  if (proc == nullptr) return copies;
+  if (proc == nullptr) return out;
   const std::string prefix = run_ + "-";
   while (dirent* e = readdir(proc)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
@@ -236,10 +243,12 @@ std::map<std::string, int> AgentCluster::CountCopies() const {
       continue;
     }
     const std::string marker = cmdline.substr(nul + 1, cmdline.find('\0', nul + 1) - nul - 1);
-    if (marker.rfind(prefix, 0) == 0) copies[marker.substr(prefix.size())]++;
+    if (marker.rfind(prefix, 0) == 0) {
+      out.emplace_back(static_cast<pid_t>(std::atoi(e->d_name)), marker.substr(prefix.size()));
+    }
   }
   closedir(proc);
-  return copies;
+  return out;
 }
 
 bool AgentCluster::WaitFor(const std::function<bool()>& done,

@@ -84,6 +84,8 @@ class AgentCluster {
   // Live copies of every sleeper workload of this run, by workload name (the sleeper process
   // itself, not its herd-launch shim).
   std::map<std::string, int> CountCopies() const;
+  // The same copies with their pids.
+  std::vector<std::pair<pid_t, std::string>> Copies() const;
   // Polls until `done` holds; false after `deadline`.
   static bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds deadline);
 
