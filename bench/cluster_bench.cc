@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -39,6 +40,7 @@
 #include <vector>
 
 #include "bench/cluster_bench_load.h"
+#include "bench/raw_http.h"
 #include "bench/cluster_bench_proc.h"
 #include "tests/testing/agent_cluster.h"
 
@@ -458,6 +460,42 @@ class Bench {
                 },
                 {201}, seconds(5)));
     Report("api_apply", bare);
+
+    // The same applies while every agent is scraped every 100 ms (ten times Prometheus's usual
+    // rate): the cost of metrics on the apply path, as a ratio (1.0: none).
+    Progress("api_apply_rps_scraped");
+    std::atomic<bool> stop{false};
+    std::atomic<int> scrapes{0};
+    std::vector<int> ports;
+    for (int i = 0; i < c->size(); ++i) ports.push_back(c->metrics_port(i));
+    std::thread scraper([&] {
+      // A connection per scrape, as Prometheus does after the exporter closes it.
+      const std::string get = bench::FormatRequest("GET", "/metrics", "");
+      while (!stop.load()) {
+        for (int port : ports) {
+          bench::RawConn conn(port);
+          if (conn.ok() && conn.RoundTrip(get) == 200) scrapes.fetch_add(1);
+        }
+        std::this_thread::sleep_for(milliseconds(100));
+      }
+    });
+    Result<LoadResult> scraped =
+        RunLoad(c->api_url(0), p_.apply_connections, duration,
+                [](int t, int k) {
+                  const std::string name = "as" + std::to_string(t) + "-" + std::to_string(k);
+                  return BenchRequest{"POST", "/v1/workloads",
+                                      "metadata: {name: " + name +
+                                          "}\nspec: {runtime: container, image: absent-bench-image,"
+                                          " command: [x], restart: temporary}\n",
+                                      "application/yaml"};
+                },
+                {201}, seconds(5));
+    stop = true;
+    scraper.join();
+    if (!scraped.ok()) return scraped.status();
+    Report("api_apply_scraped", *scraped);
+    out_["scrapes_during_apply"] = scrapes.load();
+    out_["api_apply_scraped_ratio"] = Round(bare.rps > 0 ? scraped->rps / bare.rps : 0, 1000);
     return Status::Ok();
   }
 
