@@ -6,7 +6,12 @@ herd_test(herd_agent_config_test LABEL unit
 # The smallest workload: waits for SIGTERM. Static and tiny so 10,000 of them start fast.
 add_executable(herd-sleeper ${PROJECT_SOURCE_DIR}/tests/testing/sleeper.cc)
 set_target_properties(herd-sleeper PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
-if(NOT HERD_SANITIZER)
+if(NOT HERD_SANITIZER AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  target_compile_definitions(herd-sleeper PRIVATE HERD_SLEEPER_NOLIBC)
+  target_compile_options(herd-sleeper PRIVATE -ffreestanding -fno-stack-protector -fno-exceptions
+                         -fno-asynchronous-unwind-tables -fno-pie)
+  target_link_options(herd-sleeper PRIVATE -static -nostdlib -no-pie)
+elseif(NOT HERD_SANITIZER)
   target_link_options(herd-sleeper PRIVATE -static)
 endif()
 
