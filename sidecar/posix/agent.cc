@@ -1,5 +1,7 @@
 #include "sidecar/posix/agent.h"
 
+#include <cstdlib>
+
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
@@ -9,6 +11,8 @@
 #include <random>
 
 #include "common/log.h"
+#include "k8s/cpprest_kube_client.h"
+#include "k8s/endpoint_membership.h"
 #include "common/random.h"
 #include "sidecar/http_router.h"
 #include "sidecar/metrics.h"
@@ -83,10 +87,14 @@ struct Agent::Impl {
   std::shared_ptr<AgentCollector> collector;
   std::shared_ptr<ProcessCollector> process_collector = std::make_shared<ProcessCollector>();
   std::unique_ptr<prometheus::Exposer> exposer;
+  // --members auto: the EndpointSlices of the headless Service (k8s/endpoint_membership.h).
+  std::unique_ptr<k8s::CppRestKubeClient> kube_client;
+  std::unique_ptr<k8s::EndpointMembershipSource> membership_source;
 
   explicit Impl(AgentConfig c) : config(std::move(c)), loop(config.wall_clock_offset_ms) {}
 
   ~Impl() {
+    if (membership_source) membership_source->Stop();  // no membership callback from here on
     exposer.reset();  // no scrape calls into the loop from here on
     if (api_server) api_server->Stop();
     if (peer_server) peer_server->Stop();
@@ -96,6 +104,43 @@ struct Agent::Impl {
     runner.reset();      // kills and reaps every child still running
     transport.reset();
     store.reset();
+  }
+
+  // The Kubernetes membership source: the ready endpoints of the headless Service. Until this
+  // member's own endpoint has appeared there once, it counts itself in (its endpoint turns ready
+  // only after it has joined); after that the slices decide, so a member whose endpoint goes
+  // away learns of its removal and stops its copies.
+  Status CreateMembershipSource() {
+    k8s::KubeConfig kc;
+    ASSIGN_OR_RETURN(kube_client, k8s::CreateKubeClient(config.kubeconfig, &kc));
+    k8s::EndpointMembershipOptions mo;
+    mo.namespace_ = config.namespace_.empty() ? kc.namespace_ : config.namespace_;
+    mo.service = config.service;
+    mo.watch.seed = random->Next();
+    KubeMetrics* m = kube_metrics.get();
+    const auto r = KubeMetrics::Resource::kEndpointSlices;
+    k8s::WatcherHooks hooks;
+    hooks.on_watch_restart = [m, r] { m->watch_restarts(r).Increment(); };
+    hooks.on_relist = [m, r] { m->relists(r).Increment(); };
+    hooks.on_event = [m, r](k8s::WatchEventType t) {
+      m->watch_events(r, static_cast<KubeMetrics::Event>(t)).Increment();
+    };
+    const std::string self = config.name, self_address = config.advertise_address;
+    ASSIGN_OR_RETURN(
+        membership_source,
+        k8s::EndpointMembershipSource::Create(
+            *kube_client, mo,
+            [this, self, self_address, seen_self = false](const k8s::Members& found) mutable {
+              std::map<std::string, std::string> members = found;
+              seen_self = seen_self || members.count(self) > 0;
+              if (!seen_self) members.emplace(self, self_address);
+              LOG_INFO("membership_changed",
+                       {{"source", "endpointslices"},
+                        {"members", static_cast<uint64_t>(members.size())}});
+              loop.Post([this, members] { supervisor->SetDeclaredMembers(members); });
+            },
+            hooks));
+    return Status::Ok();
   }
 
   void AddPeerRoutes() {
@@ -187,12 +232,13 @@ Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Agent::~Agent() = default;
 
 Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::string& binary_dir) {
-  if (config.members_auto) {
-    return Status(StatusCode::kUnimplemented,
-                  "--members auto needs the Kubernetes membership source, which this build "
-                  "does not have yet; use --members name=host:port,...");
-  }
   if (config.name.empty()) return InvalidArgument("--name is empty", "name");
+  if (config.members_auto && config.advertise_address.empty()) {
+    // In a pod: the pod IP (downward API) and the peer port.
+    const char* pod_ip = std::getenv("POD_IP");
+    const std::string port = config.peer_address.substr(config.peer_address.rfind(':') + 1);
+    if (pod_ip != nullptr && *pod_ip != '\0') config.advertise_address = pod_ip + (":" + port);
+  }
   if (config.data_dir.empty()) config.data_dir = "herd-data/" + config.name;
   if (config.logs_dir.empty()) config.logs_dir = config.data_dir + "/logs";
   if (config.launcher.empty()) config.launcher = binary_dir + "/herd-launch";
@@ -263,6 +309,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::stri
 
   a.api_metrics = std::make_unique<ApiMetrics>(*a.registry);
   a.kube_metrics = std::make_unique<KubeMetrics>(*a.registry);
+  if (c.members_auto) RETURN_IF_ERROR(a.CreateMembershipSource());
   AgentCollectorOptions mo;
   mo.version = std::string(HerdVersion());
   mo.snapshot = [impl = &a] { return impl->SnapshotOnLoop(); };
@@ -303,6 +350,7 @@ Status Agent::Start() {
   RETURN_IF_ERROR(a.peer_server->Start());
   RETURN_IF_ERROR(a.api_server->Start());
   RETURN_IF_ERROR(a.StartMetrics());
+  if (a.membership_source) RETURN_IF_ERROR(a.membership_source->Start());
   LOG_INFO("agent_started", {{"member", a.config.name},
                              {"version", HerdVersion()},
                              {"api", a.api_server->address()},

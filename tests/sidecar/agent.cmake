@@ -25,3 +25,11 @@ herd_test(herd_agent_cluster_test LABEL integration TIMEOUT 300
   DEPS herd_agent_cluster)
 add_dependencies(herd_agent_cluster_test herd herd-sleeper)
 target_compile_definitions(herd_agent_cluster_test PRIVATE HERD_BINARY_DIR="${CMAKE_BINARY_DIR}")
+
+# --members auto against the fake Kubernetes API server (tests/testing/fake_kube_server.h).
+herd_test(herd_agent_auto_members_test LABEL integration TIMEOUT 120
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_auto_members_test.cc
+  DEPS herd_agent_cluster herd_fake_kube)
+add_dependencies(herd_agent_auto_members_test herd herd-sleeper)
+target_compile_definitions(herd_agent_auto_members_test PRIVATE
+  HERD_BINARY_DIR="${CMAKE_BINARY_DIR}")

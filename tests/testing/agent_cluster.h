@@ -52,11 +52,15 @@ class AgentCluster {
   std::string data_dir(int i) const;
   std::string log_path(int i) const;
   int api_port(int i) const { return members_[i].api_port; }
+  int peer_port(int i) const { return members_[i].peer_port; }
   // Where member i serves /metrics (--metrics-address 127.0.0.1:<port>).
   int metrics_port(int i) const { return members_[i].metrics_port; }
   std::string api_url(int i) const { return "http://127.0.0.1:" + std::to_string(api_port(i)); }
   pid_t pid(int i) const { return members_[i].pid; }
   bool running(int i) const { return members_[i].pid > 0; }
+
+  // The options later Start() calls use (e.g. flags naming files under dir()).
+  AgentClusterOptions& options() { return options_; }
 
   // Spawns member i (again). Its earlier log is appended to.
   void Start(int i);
