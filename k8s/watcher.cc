@@ -193,14 +193,16 @@ Status Watcher::ListAndReplace() {
     }
     store_ = std::move(next);
     stats_.resource_version = version;
-    ++stats_.lists;
-    stats_.synced = true;
   }
   LOG_INFO("kube_list", {{"watch", options_.name},
                          {"objects", static_cast<uint64_t>(items.size())},
                          {"changes", static_cast<uint64_t>(batch.events.size())},
                          {"resource_version", version}});
   if (handler_) handler_(batch);
+  std::lock_guard<std::mutex> lock(mu_);
+  // Counted once the handler has seen the list's batch, so a waiter on them sees it too.
+  ++stats_.lists;
+  stats_.synced = true;
   return Status::Ok();
 }
 

@@ -76,7 +76,7 @@ struct WatcherOptions {
 };
 
 struct WatcherStats {
-  uint64_t lists = 0;           // LISTs completed (every page fetched and applied)
+  uint64_t lists = 0;           // LISTs completed and delivered to the handler
   uint64_t relists = 0;         // LISTs started after the first
   uint64_t watches = 0;         // WATCHes started
   uint64_t watch_restarts = 0;  // WATCHes started after the first
@@ -84,7 +84,7 @@ struct WatcherStats {
   uint64_t errors = 0;          // failed LISTs and WATCHes (Gone included)
   uint64_t added = 0, modified = 0, deleted = 0, bookmarks = 0;  // events received
   std::string resource_version;                                  // the last version seen
-  bool synced = false;                                           // a LIST has been applied
+  bool synced = false;  // a LIST has been applied and the handler has seen its batch
 };
 
 class Watcher {
