@@ -9,21 +9,13 @@
 #include <string>
 #include <thread>
 
+#include "tests/testing/child_process.h"
 #include "k8s/cpprest_kube_client.h"
 #include "tests/testing/fake_kube_server.h"
 
 namespace herd::k8s {
 
-// Polls `condition` every 2 ms until it holds or 10 s pass.
-inline bool WaitFor(const std::function<bool()>& condition,
-                    std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return condition();
-}
+using herd::testing::WaitFor;  // tests/testing/child_process.h
 
 inline constexpr const char* kSlices = "/apis/discovery.k8s.io/v1/namespaces/herd/endpointslices";
 

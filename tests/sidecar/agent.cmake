@@ -18,7 +18,7 @@ endif()
 # Real agents on loopback with real children (tests/testing/agent_cluster.h).
 herd_library(herd_agent_cluster
   SOURCES ${PROJECT_SOURCE_DIR}/tests/testing/agent_cluster.cc
-  DEPS herd_http)
+  DEPS herd_http herd_test_process)
 herd_test(herd_agent_cluster_test LABEL integration TIMEOUT 300
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_cluster_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/http_test_certs.cc

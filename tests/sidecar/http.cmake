@@ -10,4 +10,4 @@ herd_test(herd_http_test LABEL integration
           ${CMAKE_CURRENT_LIST_DIR}/http_tls_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/http_test_certs.cc
           ${CMAKE_CURRENT_LIST_DIR}/http_test_client.cc
-  DEPS herd_http)
+  DEPS herd_http herd_test_process)

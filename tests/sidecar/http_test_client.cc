@@ -180,15 +180,6 @@ std::string TestConnection::PeerCommonName() {
   return sidecar::PeerCommonName(impl_->tls->native_handle());
 }
 
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-}
-
 std::unique_ptr<net::ssl::context> MakeClientTlsContext(const std::string& ca_file,
                                                         const std::string& cert_file,
                                                         const std::string& key_file) {

@@ -15,6 +15,7 @@
 
 #include "common/status.h"
 #include "sidecar/http.h"
+#include "tests/testing/child_process.h"
 
 namespace herd::sidecar::testing {
 
@@ -53,9 +54,7 @@ class TestConnection {
   std::unique_ptr<Impl> impl_;
 };
 
-// Polls `condition` every 2 ms until it holds (true) or `deadline` passes (false).
-bool WaitFor(const std::function<bool()>& condition,
-             std::chrono::milliseconds deadline = TestConnection::kDeadline);
+using herd::testing::WaitFor;  // tests/testing/child_process.h
 
 // A client TLS context trusting `ca_file` (and, when given, presenting cert/key). With an empty
 // `ca_file` it verifies nothing (for tests that inspect the server's certificate themselves).

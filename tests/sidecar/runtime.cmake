@@ -5,7 +5,7 @@ herd_test(herd_runtime_test LABEL integration TIMEOUT 120
           ${CMAKE_CURRENT_LIST_DIR}/rotating_log_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/child_setup_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/runc_runtime_test.cc
-  DEPS herd_runtime)
+  DEPS herd_runtime herd_test_process)
 add_dependencies(herd_runtime_test herd-launch)
 target_compile_definitions(herd_runtime_test PRIVATE
   HERD_LAUNCH_PATH="$<TARGET_FILE:herd-launch>"

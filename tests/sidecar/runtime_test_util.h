@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "sidecar/process_runner.h"
+#include "tests/testing/child_process.h"
 
 namespace herd::sidecar::testing {
 
@@ -46,16 +47,7 @@ class TempDir {
   std::string path_;
 };
 
-// Polls `done` every few ms until it is true or `deadline` passes. Returns its last value.
-inline bool WaitFor(const std::function<bool()>& done,
-                    std::chrono::milliseconds deadline = kDeadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
+using herd::testing::WaitFor;  // tests/testing/child_process.h
 
 // Collects exits reported on the runner thread.
 class ExitCollector {

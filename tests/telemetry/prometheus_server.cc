@@ -1,5 +1,7 @@
 #include "tests/telemetry/prometheus_server.h"
 
+#include "tests/testing/child_process.h"
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -17,25 +19,6 @@
 #include <thread>
 
 namespace herd::testing {
-namespace {
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("cannot pick a free port");
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-int RemoveEntry(const char* p, const struct stat*, int, struct FTW*) { return remove(p); }
-
-}  // namespace
 
 std::string FormEncode(const std::string& s) {
   static const char kHex[] = "0123456789ABCDEF";
@@ -56,7 +39,7 @@ PrometheusServer::PrometheusServer(PrometheusOptions options) : options_(std::mo
   char tmpl[] = "/tmp/herd-prometheus-test.XXXXXX";
   if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
-  port_ = FreePort();
+  port_ = FreePorts(1)[0];
 
   // scrape_timeout defaults to 10 s, which must not exceed the interval.
   std::ostringstream config;
@@ -80,27 +63,7 @@ PrometheusServer::PrometheusServer(PrometheusOptions options) : options_(std::mo
   std::vector<std::string> args = {options_.binary, "--config.file=" + dir_ + "/prometheus.yml",
                                    "--storage.tsdb.path=" + dir_ + "/data",
                                    "--web.listen-address=127.0.0.1:" + std::to_string(port_)};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const std::string log = log_path();
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
+  pid_ = SpawnWithLog(std::move(args), log_path());
 }
 
 PrometheusServer::~PrometheusServer() {
@@ -111,7 +74,7 @@ PrometheusServer::~PrometheusServer() {
   }
   client_.reset();
   if (std::getenv("HERD_KEEP_TEST_DIRS") == nullptr) {
-    nftw(dir_.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
+    RemoveTree(dir_);
   }
 }
 

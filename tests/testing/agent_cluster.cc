@@ -1,5 +1,7 @@
 #include "tests/testing/agent_cluster.h"
 
+#include "tests/testing/child_process.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -19,34 +21,12 @@
 namespace herd::testing {
 namespace {
 
-// Free loopback ports: bound together (so they differ), then released for the agents.
-std::vector<int> FreePorts(int n) {
-  std::vector<int> fds, ports;
-  for (int i = 0; i < n; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("cannot pick a free port");
-    }
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) close(fd);
-  return ports;
-}
-
 std::string ReadWhole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
-
-int RemoveEntry(const char* p, const struct stat*, int, struct FTW*) { return remove(p); }
 
 }  // namespace
 
@@ -79,7 +59,7 @@ AgentCluster::~AgentCluster() {
     kill(pid, SIGKILL);
   }
   if (std::getenv("HERD_KEEP_TEST_DIRS") == nullptr) {
-    nftw(dir_.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
+    RemoveTree(dir_);
   }
 }
 
@@ -110,28 +90,7 @@ void AgentCluster::Start(int i) {
   if (auto it = options_.member_flags.find(i); it != options_.member_flags.end()) {
     args.insert(args.end(), it->second.begin(), it->second.end());
   }
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const std::string log = log_path(i);
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid == 0) {
-    // The agent dies with the test process, even when the test crashes.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  members_[i].pid = pid;
+  members_[i].pid = SpawnWithLog(std::move(args), log_path(i));
 }
 
 void AgentCluster::StartAll() {
@@ -253,12 +212,7 @@ std::vector<std::pair<pid_t, std::string>> AgentCluster::Copies() const {
 
 bool AgentCluster::WaitFor(const std::function<bool()>& done,
                            std::chrono::milliseconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return testing::WaitFor(done, deadline, std::chrono::milliseconds(10));  // /proc scans cost
 }
 
 }  // namespace herd::testing
