@@ -38,12 +38,12 @@ SAN_SEEDS := HERD_SIM_MAX_SEEDS=20 HERD_SEEDS=200
 
 asan: deps ## build and run unit+sim tests under ASan+UBSan
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHERD_SANITIZER=address,undefined
-	cmake --build build-asan -j$(JOBS)
+	cmake --build build-asan -j$(JOBS) --target fast-tests
 	cd build-asan && $(SAN_SEEDS) $(CTEST) -L 'unit|sim'
 
 tsan: deps ## build and run unit+sim tests under TSan
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHERD_SANITIZER=thread
-	cmake --build build-tsan -j$(JOBS)
+	cmake --build build-tsan -j$(JOBS) --target fast-tests
 	cd build-tsan && $(SAN_SEEDS) $(CTEST) -L 'unit|sim'
 
 fuzz: deps ## build the libFuzzer targets with clang and run each for FUZZ_SECONDS (60)

@@ -29,6 +29,15 @@ function(herd_test name)
   gtest_discover_tests(${name}
     PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
     DISCOVERY_TIMEOUT 60)
+  if(ARG_LABEL MATCHES "^(unit|sim)$")
+    herd_fast_test_target(${name})
+  endif()
+endfunction()
+
+# Marks `target` as needed by the unit and sim tests: the `fast-tests` target builds them all,
+# so the sanitizer runs (`make asan`, `make tsan`) build only what they run.
+function(herd_fast_test_target target)
+  set_property(GLOBAL APPEND PROPERTY HERD_FAST_TEST_TARGETS ${target})
 endfunction()
 
 # herd_bench(NAME SOURCES ... DEPS ...): a benchmark binary that prints JSON; `make bench` runs it.

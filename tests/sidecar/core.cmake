@@ -12,6 +12,7 @@ herd_test(herd_core_test LABEL unit
   DEPS herd_sim)
 
 add_executable(herd-sim ${PROJECT_SOURCE_DIR}/tests/testing/herd_sim_main.cc)
+herd_fast_test_target(herd-sim)
 target_link_libraries(herd-sim PRIVATE herd_sim)
 set_target_properties(herd-sim PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
