@@ -4,8 +4,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,6 +12,7 @@
 #include "sidecar/agent_config.h"
 #include "sidecar/cli.h"
 #include "sidecar/posix/agent.h"
+#include "sidecar/posix/log_sink.h"
 #include "sidecar/workload_spec.h"
 
 namespace herd::sidecar {
@@ -44,23 +43,6 @@ std::string BinaryDir(const char* argv0) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-// Log lines on stderr with a UTC timestamp in front: ts=2026-11-26T09:00:00.123Z level=...
-void InstallTimestampedSink() {
-  SetLogSink([](LogLevel, const std::string& line) {
-    const auto now = std::chrono::system_clock::now();
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char ts[40];
-    const size_t len = std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(ts + len, sizeof ts - len, ".%03dZ", static_cast<int>(ms % 1000));
-    std::string out = "ts=" + std::string(ts) + " " + line + "\n";
-    (void)!write(STDERR_FILENO, out.data(), out.size());
-  });
-}
-
 LogLevel ParseLevel(const std::string& s) {
   if (s == "debug") return LogLevel::kDebug;
   if (s == "warning") return LogLevel::kWarning;
@@ -79,7 +61,7 @@ int RunAgent(const std::vector<std::string>& args, const char* argv0) {
     return 2;
   }
   if (config->name.empty()) config->name = DefaultName();
-  InstallTimestampedSink();
+  InstallTimestampedLogSink();
   SetMinLogLevel(ParseLevel(config->log_level));
 
   // Signals are taken synchronously by this thread; every thread started after this inherits
