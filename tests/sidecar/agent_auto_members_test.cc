@@ -79,16 +79,8 @@ TEST(AgentAutoMembersTest, MembershipFollowsEndpointSlices) {
   }
 
   ASSERT_EQ(cluster.Call(0, "POST", "/v1/workloads", cluster.SleeperYaml("k", 30))->status, 201);
-  std::set<std::string> names;
-  for (int k = 0; k < 30; ++k) names.insert("k-" + std::to_string(k));
-  auto exactly_once = [&] {
-    std::map<std::string, int> copies = cluster.CountCopies();
-    if (copies.size() != names.size()) return false;
-    for (const auto& [n, c] : copies) {
-      if (c != 1) return false;
-    }
-    return true;
-  };
+  const std::set<std::string> names = AgentCluster::Names("k", 30);
+  auto exactly_once = [&] { return cluster.RunsExactlyOnce(names); };
   ASSERT_TRUE(cluster.WaitFor(exactly_once, seconds(20)));
 
   // herd-2's endpoint is removed (its pod is gone as far as Kubernetes knows): the others drop

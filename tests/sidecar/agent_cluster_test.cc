@@ -28,19 +28,8 @@ AgentClusterOptions Options(int members = 3) {
   return o;
 }
 
-// Every name in `names` runs exactly once, and nothing else of this run runs.
-bool ExactlyOnce(const std::map<std::string, int>& copies, const std::set<std::string>& names) {
-  if (copies.size() != names.size()) return false;
-  for (const auto& [name, n] : copies) {
-    if (n != 1 || !names.count(name)) return false;
-  }
-  return true;
-}
-
 std::set<std::string> Names(const std::string& prefix, int count) {
-  std::set<std::string> out;
-  for (int k = 0; k < count; ++k) out.insert(prefix + "-" + std::to_string(k));
-  return out;
+  return AgentCluster::Names(prefix, count);
 }
 
 std::string Summary(const std::map<std::string, int>& copies, const std::set<std::string>& names) {
@@ -85,7 +74,7 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
       cluster.Call(0, "POST", "/v1/workloads", cluster.SleeperYaml("w", 300), "application/yaml");
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ASSERT_EQ(applied->status, 201) << applied->body;
-  ASSERT_TRUE(cluster.WaitFor([&] { return ExactlyOnce(cluster.CountCopies(), names); },
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
                               seconds(30)))
       << Summary(cluster.CountCopies(), names);
 
@@ -94,7 +83,7 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
   ASSERT_GE(victim, 0);
   cluster.Kill(victim);
   const int via = victim == 0 ? 1 : 0;
-  ASSERT_TRUE(cluster.WaitFor([&] { return ExactlyOnce(cluster.CountCopies(), names); },
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
                               seconds(30)))
       << "after kill -9 of " << cluster.name(victim) << ": "
       << Summary(cluster.CountCopies(), names);
@@ -142,7 +131,7 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
                   std::chrono::duration_cast<milliseconds>(longest_gap).count()));
   ASSERT_TRUE(WIFEXITED(*status)) << *status;
   EXPECT_EQ(WEXITSTATUS(*status), 0);
-  ASSERT_TRUE(cluster.WaitFor([&] { return ExactlyOnce(cluster.CountCopies(), names); },
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
                               seconds(30)))
       << "after SIGTERM of " << cluster.name(leaving) << ": "
       << Summary(cluster.CountCopies(), names);
@@ -153,7 +142,7 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
   EXPECT_TRUE(cluster.CountCopies().empty());
   cluster.StartAll();
   ASSERT_TRUE(cluster.WaitAllReady());
-  ASSERT_TRUE(cluster.WaitFor([&] { return ExactlyOnce(cluster.CountCopies(), names); },
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
                               seconds(30)))
       << "after a whole-cluster restart: " << Summary(cluster.CountCopies(), names);
   for (int i = 0; i < 3; ++i) {
@@ -169,7 +158,7 @@ TEST(AgentClusterTest, ApplyingTheSameFileTwiceRestartsNothing) {
   const std::string yaml = cluster.SleeperYaml("same", 20);
   const std::set<std::string> names = Names("same", 20);
   ASSERT_EQ(cluster.Call(1, "POST", "/v1/workloads", yaml)->status, 201);
-  ASSERT_TRUE(cluster.WaitFor([&] { return ExactlyOnce(cluster.CountCopies(), names); },
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
                               seconds(20)));
   nlohmann::json before = Json(cluster.Call(0, "GET", "/v1/workloads"));
 
@@ -230,7 +219,7 @@ TEST(AgentClusterTest, CorruptLogTailIsCutAndTheRestKept) {
   }
   cluster.Start(0);
   ASSERT_TRUE(cluster.WaitReady(0)) << cluster.log_path(0);
-  ASSERT_TRUE(cluster.WaitFor([&] { return ExactlyOnce(cluster.CountCopies(), Names("d", 5)); },
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(Names("d", 5)); },
                               seconds(20)));
   std::ifstream agent_log(cluster.log_path(0));
   std::string text((std::istreambuf_iterator<char>(agent_log)), {});
@@ -256,7 +245,7 @@ TEST(AgentClusterTest, PeersWithoutAClusterCertificateCannotJoin) {
   ASSERT_TRUE(cluster.WaitReady(1));
   ASSERT_EQ(cluster.Call(0, "POST", "/v1/workloads", cluster.SleeperYaml("tls", 10))->status, 201);
   const std::set<std::string> names = Names("tls", 10);
-  ASSERT_TRUE(cluster.WaitFor([&] { return ExactlyOnce(cluster.CountCopies(), names); },
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
                               seconds(20)));
   // The two members with cluster certificates share the map; the rogue has none of it.
   ASSERT_TRUE(cluster.WaitFor(

@@ -188,6 +188,21 @@ std::map<std::string, int> AgentCluster::CountCopies() const {
   return copies;
 }
 
+std::set<std::string> AgentCluster::Names(const std::string& prefix, int count) {
+  std::set<std::string> out;
+  for (int k = 0; k < count; ++k) out.insert(prefix + "-" + std::to_string(k));
+  return out;
+}
+
+bool AgentCluster::RunsExactlyOnce(const std::set<std::string>& names) const {
+  const std::map<std::string, int> copies = CountCopies();
+  if (copies.size() != names.size()) return false;
+  for (const auto& [name, n] : copies) {
+    if (n != 1 || !names.count(name)) return false;
+  }
+  return true;
+}
+
 std::vector<std::pair<pid_t, std::string>> AgentCluster::Copies() const {
   std::vector<std::pair<pid_t, std::string>> out;
   DIR* proc = opendir("/proc");

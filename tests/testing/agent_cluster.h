@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,10 @@ class AgentCluster {
   // Live copies of every sleeper workload of this run, by workload name (the sleeper process
   // itself, not its herd-launch shim).
   std::map<std::string, int> CountCopies() const;
+  // The names SleeperYaml(prefix, count) declares.
+  static std::set<std::string> Names(const std::string& prefix, int count);
+  // Every one of `names` runs exactly once, and nothing else of this run runs.
+  bool RunsExactlyOnce(const std::set<std::string>& names) const;
   // The same copies with their pids.
   std::vector<std::pair<pid_t, std::string>> Copies() const;
   // Polls until `done` holds; false after `deadline`.
