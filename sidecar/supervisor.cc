@@ -296,6 +296,7 @@ void Supervisor::DrainChanges() {
   if (draining_) return;  // the outer drain picks up keys changed meanwhile
   draining_ = true;
   bool view_dirty = false;
+  std::set<std::string> observed;
   while (!changed_.empty()) {
     std::string key = std::move(changed_.extract(changed_.begin()).value());
     std::string_view k = key;
@@ -303,10 +304,12 @@ void Supervisor::DrainChanges() {
       std::string name(k.substr(k.find('/') + 1));
       IndexOwner(name, ReadWorkload(name));
       Reconcile(name);
+      if (workload_observer_) observed.insert(std::move(name));
     } else if (k.starts_with(kStatusPrefix)) {
       std::string name(k.substr(kStatusPrefix.size()));
       RecountStatus(name);
       Reconcile(name);
+      if (workload_observer_) observed.insert(std::move(name));
     } else if (k.starts_with(kMemberPrefix)) {
       std::string name(k.substr(kMemberPrefix.size()));
       std::optional<std::string_view> v = map_.Get(key);
@@ -329,6 +332,7 @@ void Supervisor::DrainChanges() {
     view_.Refresh();
     OnViewChanged();
   }
+  for (const std::string& name : observed) workload_observer_(name);
 }
 
 void Supervisor::RecountStatus(const std::string& name) {

@@ -156,6 +156,14 @@ class Supervisor {
   bool joined() const { return joined_; }
   bool shutting_down() const { return shutting_down_; }
 
+  // Called on this thread with a workload's name after its declaration, owner or status record
+  // changed in the map (a local write or a peer's), once per name per event handled, after the
+  // supervisor reconciled it. The operator (k8s/workload_controller.h) mirrors it to
+  // Kubernetes. The observer must not call back into a write synchronously.
+  void SetWorkloadObserver(std::function<void(const std::string& name)> observer) {
+    workload_observer_ = std::move(observer);
+  }
+
   // --- introspection (tests, simulator, metrics) ---
   const std::string& name() const { return options_.name; }
   const crdt::AwLwwMap& map() const { return map_; }
@@ -300,6 +308,7 @@ class Supervisor {
   Status last_sync_status_;
   std::vector<std::pair<Clock::TimePoint, Reply<bool>>> quorum_waiters_;
   std::function<void()> shutdown_done_;
+  std::function<void(const std::string&)> workload_observer_;
   std::string encoded_context_;
   bool context_dirty_ = true;
 
