@@ -79,7 +79,7 @@ double SecondsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
-double Round(double v, double unit = 1000) { return std::round(v * unit) / unit; }
+using bench::Round;
 
 void Progress(const std::string& what) { std::cerr << "cluster_bench: " << what << std::endl; }
 

@@ -133,12 +133,4 @@ Result<LoadResult> RunLoad(const std::string& url, int threads, std::chrono::mil
   return out;
 }
 
-double Percentile(std::vector<double> values, double q) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const double rank = std::ceil(q * static_cast<double>(values.size()));
-  const size_t index = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
-  return values[std::min(index, values.size() - 1)];
-}
-
 }  // namespace herd::sidecar

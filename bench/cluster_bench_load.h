@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/stats.h"
 #include "common/status.h"
 
 namespace herd::sidecar {
@@ -52,7 +53,6 @@ Result<LoadResult> RunLoad(const std::string& url, int threads, std::chrono::mil
                            const std::vector<int>& expected,
                            std::chrono::milliseconds request_timeout);
 
-// The q-quantile (0..1) of `values` by nearest rank; 0 for an empty vector.
-double Percentile(std::vector<double> values, double q);
+using bench::Percentile;
 
 }  // namespace herd::sidecar

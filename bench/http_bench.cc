@@ -33,6 +33,7 @@
 #include "sidecar/posix/http_client.h"
 #include "sidecar/posix/http_server.h"
 #include "bench/raw_http.h"
+#include "bench/stats.h"
 #include "tests/sidecar/http_test_certs.h"
 
 namespace herd::sidecar {
@@ -52,12 +53,7 @@ struct PhaseResult {
   int errors = 0;
 };
 
-double Percentile(std::vector<double>& v, double q) {
-  if (v.empty()) return 0;
-  size_t i = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
-  return v[i];
-}
+using bench::Percentile;
 
 PhaseResult RunRawPhase(int port, SSL_CTX* tls, const std::string& request,
                         int connections = kConnections) {
