@@ -17,6 +17,18 @@ WorkloadController::WorkloadController(WorkloadControllerOptions options,
 
 WorkloadController::~WorkloadController() {
   if (timer_ != 0) clock_.Cancel(timer_);
+  if (soon_timer_ != 0) clock_.Cancel(soon_timer_);
+}
+
+void WorkloadController::ReconcileSoon(const std::string& name) {
+  soon_.insert(name);
+  if (soon_timer_ != 0) return;
+  soon_timer_ = clock_.Schedule(Clock::Duration::zero(), [this] {
+    soon_timer_ = 0;
+    std::set<std::string> names;
+    names.swap(soon_);
+    for (const std::string& n : names) Reconcile(n);
+  });
 }
 
 void WorkloadController::Start() {
@@ -167,8 +179,11 @@ void WorkloadController::Reconcile(const std::string& name) {
                         if (!r.ok()) {
                           LOG_DEBUG("workload_resource_apply_failed",
                                     {{"workload", name}, {"error", r.status().message()}});
+                          dirty_.insert(name);  // retry on the next tick
+                          return;
                         }
-                        dirty_.insert(name);  // status next; or retry on the next tick
+                        // Durable now: write the status at once, not on the next tick.
+                        ReconcileSoon(name);
                       });
     return;
   }

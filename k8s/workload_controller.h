@@ -76,6 +76,8 @@ class WorkloadController {
 
  private:
   void OnTick();
+  // Reconciles `name` on a zero-delay timer: after a supervisor reply, outside of it.
+  void ReconcileSoon(const std::string& name);
   void Reconcile(const std::string& name);
   void ReconcileDeleting(const std::string& name, const WorkloadResource& res,
                          const Result<sidecar::WorkloadView>& view);
@@ -94,6 +96,8 @@ class WorkloadController {
   Clock& clock_;
   PatchFn patch_;
   Clock::TimerId timer_ = 0;
+  Clock::TimerId soon_timer_ = 0;
+  std::set<std::string> soon_;
   Clock::TimePoint next_resync_{};
   bool synced_ = false;
   std::vector<std::string> alive_;  // alive members, sorted (refreshed each tick)
