@@ -5,7 +5,7 @@ JOBS ?= 2
 CMAKE_FLAGS ?=
 CTEST := ctest --output-on-failure --no-tests=error -j$(JOBS)
 
-.PHONY: help deps configure build run test test-fast bench asan tsan format lint fuzz clean
+.PHONY: help deps configure build run test test-fast bench asan tsan format lint manifests fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,8 +52,11 @@ fuzz: deps ## build the libFuzzer targets with clang and run each for FUZZ_SECON
 format: ## clang-format the C++ sources in place
 	git ls-files '*.h' '*.cc' | xargs -r clang-format -i
 
-lint: ## clang-format check, clang-tidy on changed files, shellcheck
+lint: deps ## clang-format, clang-tidy, shellcheck, helm lint, manifest and image checks
 	@scripts/lint.sh $(BUILD)
+
+manifests: deps ## regenerate manifests/ from the chart
+	@scripts/manifests.sh
 
 clean: ## remove build directories
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz
