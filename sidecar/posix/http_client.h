@@ -35,6 +35,10 @@ struct HttpClientOptions {
   std::string ca_file;    // PEM bundle to verify the server against (https)
   std::string cert_file;  // PEM client certificate chain (mTLS), with key_file
   std::string key_file;
+  // https: verify the server's certificate against this name (sent as Host and SNI too)
+  // instead of the URL's host. Peers dial each other by pod IP, and one certificate names them
+  // all (the cluster's peer name); empty: the URL's host.
+  std::string server_name;
   std::chrono::milliseconds default_timeout = std::chrono::seconds(10);
 };
 

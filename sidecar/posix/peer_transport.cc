@@ -40,6 +40,7 @@ std::shared_ptr<HttpPeerTransport::Peer> HttpPeerTransport::PeerAt(const std::st
     co.ca_file = o.ca_file;
     co.cert_file = o.cert_file;
     co.key_file = o.key_file;
+    co.server_name = o.server_name;
   }
   co.default_timeout = o.timeout;
   Result<std::unique_ptr<HttpClient>> client = HttpClient::Create(co);

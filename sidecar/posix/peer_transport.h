@@ -31,6 +31,7 @@ struct PeerTransportOptions {
   std::string ca_file;  // with cert/key: https and mutual TLS
   std::string cert_file;
   std::string key_file;
+  std::string server_name;  // the name peer certificates are verified against (HttpClientOptions)
   std::chrono::milliseconds timeout{2000};
   size_t max_in_flight = 64;  // per peer
 };

@@ -45,12 +45,14 @@ class HttpTlsTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s;
   }
 
-  Result<HttpResponse> Get(const std::string& ca_file, const CertFiles& client = {}) {
+  Result<HttpResponse> Get(const std::string& ca_file, const CertFiles& client = {},
+                           const std::string& server_name = "") {
     HttpClientOptions o;
     o.base_url = "https://127.0.0.1:" + std::to_string(server_->port());
     o.ca_file = ca_file;
     o.cert_file = client.cert_file;
     o.key_file = client.key_file;
+    o.server_name = server_name;
     auto c = HttpClient::Create(o);
     if (!c.ok()) return c.status();
     return (*c)->SendSync("GET", "/whoami", "", {}, 5s);
@@ -117,6 +119,19 @@ TEST_F(HttpTlsTest, MutualTlsAcceptsClusterMemberAndShowsItsName) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "cn=member-b");
   EXPECT_EQ(server_->Stats().tls_handshake_failures, 0u);
+}
+
+// Peers dial pod IPs but verify the shared peer name: the certificate must carry that name,
+// whatever address was dialled (the test certificate names DNS:localhost and IP:127.0.0.1).
+TEST_F(HttpTlsTest, ServerNameIsWhatTheCertificateIsVerifiedAgainst) {
+  StartServer(/*mtls=*/true);
+  auto named = Get(cluster_ca_.cert_file(), member_cert_, "localhost");
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(named->body, "cn=member-b");
+  auto other = Get(cluster_ca_.cert_file(), member_cert_, "herd-peers");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), StatusCode::kUnavailable) << other.status();
+  EXPECT_EQ(calls_.load(), 1);
 }
 
 TEST_F(HttpTlsTest, MutualTlsKeepAliveReusesTheSession) {
