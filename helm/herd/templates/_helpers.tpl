@@ -115,6 +115,7 @@ or in sidecar mode the user's pods (sidecar.podLabels).
 - --tls-cert=/etc/herd/tls/tls.crt
 - --tls-key=/etc/herd/tls/tls.key
 - --tls-ca=/etc/herd/tls/ca.crt
+- --tls-server-name={{ include "herd.headlessService" . }}
 {{- end }}
 {{- if and .Values.auth.tokenFile.secretName .Values.auth.tokenReview }}
 {{- fail "auth.tokenFile.secretName and auth.tokenReview exclude each other: choose one" }}
