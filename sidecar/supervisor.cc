@@ -118,10 +118,30 @@ void Supervisor::Persist(std::string_view encoded_delta) {
   Status s = store_.Append(encoded_delta);
   if (!s.ok()) {
     ++counters_.store_errors;
-    LOG_ERROR("store_append_failed", {{"error", s.ToString()}});
+    if (store_error_.ok()) LOG_ERROR("store_append_failed", {{"error", s.ToString()}});
+    // The writes of this group commit are not durable here: their replies must say so, new
+    // API writes are refused until the store works again (CheckWritable), and then the whole
+    // map is written as a snapshot, since the log misses what failed.
+    if (append_error_.ok()) append_error_ = s;
+    store_error_ = s;
+    return;
+  }
+  if (!store_error_.ok()) {
+    RecoverStore();
     return;
   }
   MaybeCompact();
+}
+
+void Supervisor::RecoverStore() {
+  last_store_probe_ = clock_.Now();
+  Status c = store_.Compact(crdt::EncodeDelta(map_.State()));
+  if (!c.ok()) {
+    store_error_ = c;
+    return;
+  }
+  store_error_ = Status::Ok();
+  LOG_INFO("store_recovered", {{"member", options_.name}, {"entries", map_.entry_count()}});
 }
 
 void Supervisor::AfterDurable(std::function<void()> fn) {
@@ -145,7 +165,9 @@ void Supervisor::ScheduleFlush() {
 }
 
 void Supervisor::Flush() {
-  // Group commit: one fsync for every write since the last flush, then the replies.
+  // Group commit: one fsync for every write since the last flush, then the replies. An append
+  // that failed since the last flush fails this group's replies.
+  Status append_error = std::exchange(append_error_, Status::Ok());
   if (!durable_waiters_.empty()) {
     const Clock::TimePoint sync_start = clock_.Now();
     Status s = store_.Sync();
@@ -153,6 +175,13 @@ void Supervisor::Flush() {
     if (!s.ok()) {
       ++counters_.store_errors;
       LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
+    }
+    if (s.ok()) s = append_error;
+    if (!s.ok()) {
+      // 503 StoreUnavailable: the write is in memory and goes to the peers (who persist it),
+      // but this member did not persist it, so it cannot acknowledge it.
+      s = Unavailable("StoreUnavailable: member " + options_.name + " did not persist the write: " +
+                      s.message());
     }
     std::vector<std::function<void()>> waiters;
     waiters.swap(durable_waiters_);
@@ -454,6 +483,11 @@ void Supervisor::OnTick() {
   }
   next_tick_ = clock_.Now() + options_.heartbeat_interval;
   tick_timer_ = After(options_.heartbeat_interval, [this] { OnTick(); });
+  // A store that failed (a full disk) is probed once a second: the snapshot that recovers it
+  // is also the test that space is back.
+  if (!store_error_.ok() && clock_.Now() - last_store_probe_ >= std::chrono::seconds(1)) {
+    RecoverStore();
+  }
   for (const auto& [peer, address] : view_.declared()) {
     if (peer != options_.name) SendTo(peer, PeerMessageType::kHeartbeat, 0, {});
   }

@@ -206,6 +206,8 @@ class Supervisor {
   void Persist(std::string_view encoded_delta);
   void AfterDurable(std::function<void()> fn);
   void MaybeCompact();
+  // Writes the whole map as a snapshot; on success the store works again (store_error_ OK).
+  void RecoverStore();
   void CheckJoined();
   void OnViewChanged();
   void ApplyDeclared();
@@ -263,6 +265,7 @@ class Supervisor {
 
   // supervisor_api.cc
   Status CheckWritable() const;
+  Status CheckStore() const;  // 503 StoreUnavailable while the store fails
 
   SupervisorOptions options_;
   Clock& clock_;
@@ -306,6 +309,11 @@ class Supervisor {
   std::set<std::string> changed_;  // keys changed and not yet reconciled
   std::vector<std::function<void()>> durable_waiters_;
   Status last_sync_status_;
+  Status append_error_;  // the first failed Append since the last group commit
+  // The store's last failure while it is failing (OK when it works): the log misses writes the
+  // map holds, and API writes are refused. Cleared by a snapshot that succeeds.
+  Status store_error_;
+  Clock::TimePoint last_store_probe_{};
   std::vector<std::pair<Clock::TimePoint, Reply<bool>>> quorum_waiters_;
   std::function<void()> shutdown_done_;
   std::function<void(const std::string&)> workload_observer_;
@@ -321,7 +329,6 @@ class Supervisor {
   std::set<std::string> running_;  // workloads whose status says Running
   mutable std::map<std::string, size_t, std::less<>> load_view_;
   std::map<std::string, Clock::TimePoint> orphaned_since_;
-  std::map<std::string, std::string> orphan_plan_;    // orphan -> planned new owner
   std::map<std::string, std::string> planned_moves_;  // workload -> target, not yet moved
   size_t moves_in_flight_ = 0;
   // For the metrics (Counters, PhaseCounts): workloads by the phase of their status record,

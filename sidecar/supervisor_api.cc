@@ -16,6 +16,12 @@ std::string_view ApplyKindName(ApplyKind k) {
   return "unchanged";
 }
 
+Status Supervisor::CheckStore() const {
+  if (store_error_.ok()) return Status::Ok();
+  return Unavailable("StoreUnavailable: member " + options_.name +
+                     " cannot persist writes: " + store_error_.message());
+}
+
 Status Supervisor::CheckWritable() const {
   if (shutting_down_) {
     return Unavailable("ShuttingDown: member " + options_.name + " is shutting down");
@@ -23,6 +29,7 @@ Status Supervisor::CheckWritable() const {
   if (!joined_) {
     return Unavailable("NotReady: member " + options_.name + " has not joined the cluster yet");
   }
+  RETURN_IF_ERROR(CheckStore());
   if (strategy_->needs_quorum() && !view_.HasQuorum()) {
     return Unavailable("NoQuorum: member " + options_.name + " sees " +
                        std::to_string(view_.alive().size()) + " of " +
@@ -106,7 +113,7 @@ void Supervisor::Apply(std::vector<ApplyRequest> requests, Reply<std::vector<App
   ++counters_.applies;
   DrainChanges();
   AfterDurable([this, reply = std::move(reply), outcomes = std::move(outcomes)]() mutable {
-    if (!last_sync_status_.ok()) return reply(last_sync_status_.WithContext("not persisted"));
+    if (!last_sync_status_.ok()) return reply(last_sync_status_);
     reply(std::move(outcomes));
   });
 }
@@ -115,6 +122,7 @@ void Supervisor::Delete(const std::string& name, Reply<bool> reply) {
   if (shutting_down_) {
     return reply(Unavailable("ShuttingDown: member " + options_.name + " is shutting down"));
   }
+  if (Status s = CheckStore(); !s.ok()) return reply(s);
   if (!ReadWorkload(name)) return reply(NotFound("workload " + name + " not found"));
   for (std::string_view prefix : {kWorkloadPrefix, kOwnerPrefix, kStatusPrefix}) {
     std::string key = std::string(prefix) + name;
@@ -122,7 +130,7 @@ void Supervisor::Delete(const std::string& name, Reply<bool> reply) {
   }
   DrainChanges();
   AfterDurable([this, reply = std::move(reply)] {
-    if (!last_sync_status_.ok()) return reply(last_sync_status_.WithContext("not persisted"));
+    if (!last_sync_status_.ok()) return reply(last_sync_status_);
     reply(true);
   });
 }
@@ -199,7 +207,7 @@ void Supervisor::SetMembers(const std::map<std::string, std::string>& members, R
   for (const std::string& name : gone) Write(std::string(kMemberPrefix) + name, std::nullopt);
   DrainChanges();
   AfterDurable([this, reply = std::move(reply)] {
-    if (!last_sync_status_.ok()) return reply(last_sync_status_.WithContext("not persisted"));
+    if (!last_sync_status_.ok()) return reply(last_sync_status_);
     reply(true);
   });
 }

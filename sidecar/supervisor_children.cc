@@ -75,7 +75,6 @@ void Supervisor::IndexOwner(const std::string& name, const std::optional<Workloa
     owner_of_.erase(it);
   }
   orphaned_since_.erase(name);
-  orphan_plan_.erase(name);
   if (!rec || rec->owner != options_.name) failover_since_.erase(name);
   placement_dirty_ = true;
   if (rec) {
@@ -439,30 +438,19 @@ void Supervisor::ScanOrphans() {
     orphaned_since_.clear();
     return;
   }
-  std::sort(orphans.begin(), orphans.end());
-  // Plan every orphan at once, in name order, with the loads as they are plus the plan so far:
-  // every survivor computes the same plan from the same map, so each orphan is taken exactly
-  // once. A plan sticks while its target stays alive, so later scans never disagree with it.
-  Placement p = PlacementFor("");
-  std::map<std::string, size_t, std::less<>> load = *p.load;
-  p.load = &load;
+  // Each orphan goes to the first alive member in its rendezvous order: a function of the name
+  // and the alive set alone, so every survivor that sees the same members picks the same one,
+  // whatever takeovers it has or has not seen yet. (A plan over current loads diverged between
+  // survivors that had seen different takeovers: one orphan was taken twice, another by nobody.)
+  // The load is evened out afterwards by redistribution and rebalance, which move without
+  // overlap.
+  const std::vector<std::string>& alive = view_.alive();
+  if (alive.empty()) return;
   const Clock::TimePoint now = clock_.Now();
   for (const std::string& name : orphans) {
     std::optional<WorkloadRecord> rec = ReadWorkload(name);
     if (!rec || IsFinished(name, *rec)) continue;  // finished stays finished (Horde #4)
-    std::string target;
-    auto planned = orphan_plan_.find(name);
-    if (planned != orphan_plan_.end() && view_.IsAlive(planned->second)) {
-      target = planned->second;
-    } else {
-      Result<std::string> chosen = strategy_->Choose(name, p);
-      if (!chosen.ok()) continue;
-      target = *chosen;
-      orphan_plan_[name] = target;
-    }
-    ++load[target];
-    ++p.total;
-    if (target != options_.name) continue;
+    if (RendezvousOrder(name, alive).front() != options_.name) continue;
     Clock::Duration delay{0};
     if (strategy_->needs_quorum()) {
       // The minority stops its copies when it loses quorum; wait out its shutdown timeout so

@@ -418,6 +418,38 @@ TEST_F(SupervisorTest, PreconditionAndShuttingDownErrors) {
   EXPECT_EQ(refused.status().message().rfind("ShuttingDown:", 0), 0u);
 }
 
+// A write this member could not persist (a full disk) is not acknowledged, even though the
+// group commit's fsync has nothing left to fail on; the peers still persist and run it.
+TEST_F(SupervisorTest, UnpersistedWriteIsNotAcknowledged) {
+  Boot(3);
+  const Status full_disk(StatusCode::kResourceExhausted, "write herd.log: No space left on device");
+  cluster_->store(0)->FailNextAppends(100, full_disk);
+  cluster_->store(0)->FailNextCompacts(100, full_disk);
+  auto full = Apply(0, {Spec("d")});
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(full.status().message().rfind("StoreUnavailable: ", 0), 0u) << full.status();
+  EXPECT_NE(full.status().message().find("No space left"), std::string::npos);
+  // That write reached the peers (who persist it); the next ones are refused before they
+  // change anything, so a refused write has no effect.
+  Run(milliseconds(300));
+  EXPECT_EQ(Copies("d"), 1);
+  EXPECT_TRUE(cluster_->member(1)->Get("d").ok());
+  auto refused = Apply(0, {Spec("e")});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message().rfind("StoreUnavailable: ", 0), 0u) << refused.status();
+  EXPECT_EQ(Delete(0, "d").code(), StatusCode::kUnavailable);
+  Run(milliseconds(300));
+  EXPECT_EQ(Copies("d"), 1);
+  EXPECT_FALSE(cluster_->member(1)->Get("e").ok());
+  // Space again: the next probe writes a snapshot and writes are acknowledged again.
+  cluster_->store(0)->FailNextAppends(0, full_disk);
+  cluster_->store(0)->FailNextCompacts(0, full_disk);
+  Run(seconds(2));
+  EXPECT_TRUE(Apply(0, {Spec("e")}).ok());
+  EXPECT_TRUE(Delete(0, "d").ok());
+}
+
 TEST_F(SupervisorTest, RestartedMemberReplacesItsIncarnation) {
   Boot(3);
   cluster_->Kill(1);

@@ -52,6 +52,7 @@ class SimCluster {
   bool IsStopping(int i) const { return members_[i].stopping; }
   sidecar::Supervisor* member(int i) { return members_[i].supervisor.get(); }
   sidecar::FakeProcessRunner* runner(int i) { return members_[i].runner; }
+  sidecar::FakeStore* store(int i) { return members_[i].store.get(); }
 
   void RunFor(Clock::Duration d) { clock_.Advance(d); }
 
