@@ -167,7 +167,9 @@ sc_full_disk() {
   local t0
   t0=$(sc_now_us)
   # Appends that still fit in the last page of the store's log succeed; keep applying small
-  # batches until the member refuses one (every acknowledged workload must then be kept).
+  # batches until the member refuses one (every acknowledged workload must then be kept). A
+  # refused write may still have reached the peers (503: outcome unknown), so the client does
+  # what a client should: it retries the batch through another member (apply is idempotent).
   local k acked=0 refused=""
   for ((k = 0; k < 20; k++)); do
     # shellcheck disable=SC2046 # a list of names
@@ -175,6 +177,13 @@ sc_full_disk() {
       ((acked += 5))
     else
       refused=$(tr '\n' ' ' <<<"$SC_OUT")
+      # shellcheck disable=SC2046 # a list of names
+      sc_apply 0 1 $(sc_names f $((k * 5 + 1)) $((k * 5 + 5))) ||
+        sc_fail "retry of the refused batch through m0: $SC_OUT"
+      # shellcheck disable=SC2046 # a list of names
+      if sc_apply 3 1 $(sc_names f 901 905); then
+        sc_fail "the full member acknowledged a write after refusing one"
+      fi
       break
     fi
   done
@@ -190,6 +199,12 @@ sc_full_disk() {
   sc_finish "$t0"
   sc_do drv_free_disk 3 || return $?
   t0=$(sc_now_us)
+  # The member probes its store once a second; writes are accepted again once it recovered.
+  local tries
+  for ((tries = 0; tries < 50; tries++)); do
+    drv_log 3 | grep -q 'event=store_recovered' && break
+    sleep "$SC_POLL"
+  done
   # shellcheck disable=SC2046 # a list of names
   sc_apply 3 1 $(sc_names h 1 5) || sc_fail "apply through member 3 after freeing: $SC_OUT"
   local s=$SC_SETTLE
