@@ -287,6 +287,20 @@ Result<nlohmann::json> CppRestKubeClient::Patch(const std::string& path,
   return impl_->SendJson(std::move(request), what);
 }
 
+Result<nlohmann::json> CppRestKubeClient::Create(const std::string& path,
+                                                 const nlohmann::json& object) {
+  std::string what = "POST " + path;
+  ASSIGN_OR_RETURN(web::http::http_request request, impl_->Request("POST", path));
+  try {
+    std::string text = object.dump();
+    request.set_body(std::vector<unsigned char>(text.begin(), text.end()));
+    request.headers().set_content_type("application/json");
+  } catch (const std::exception& e) {
+    return Internal(what + ": " + e.what());
+  }
+  return impl_->SendJson(std::move(request), what);
+}
+
 Result<std::unique_ptr<CppRestKubeClient>> CreateKubeClient(const std::string& kubeconfig_path,
                                                             KubeConfig* config_out) {
   Result<KubeConfig> config =

@@ -25,8 +25,11 @@ namespace herd::k8s {
 
 struct CppRestKubeClientOptions {
   KubeConfig config;
-  double qps = 5;  // <= 0: no limit
-  int burst = 10;
+  // Client-side rate limit of every request (watches included). client-go's default is 5 QPS;
+  // herd's operator writes a finalizer and status patches per resource, so it allows more, as
+  // controller-runtime does (20/30), with room for bursts of status changes after a failover.
+  double qps = 50;  // <= 0: no limit
+  int burst = 100;
   std::chrono::milliseconds request_timeout = std::chrono::seconds(30);  // List and Patch
 };
 
@@ -41,6 +44,7 @@ class CppRestKubeClient : public KubeClient {
   Status Watch(const std::string& path, const WatchOptions& options, const EventFn& on_event,
                Cancellation& cancel) override;
   Result<nlohmann::json> Patch(const std::string& path, const nlohmann::json& patch) override;
+  Result<nlohmann::json> Create(const std::string& path, const nlohmann::json& object) override;
 
   struct Impl;
 

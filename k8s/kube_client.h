@@ -2,8 +2,9 @@
 //
 // Three verbs are enough for herd: List a collection (one page at a time), Watch it from a
 // resourceVersion as a stream of events, and merge-Patch one object (the status subresource
-// later). Paths are API paths without a query: "/apis/discovery.k8s.io/v1/namespaces/herd/
-// endpointslices", "/apis/herd.dev/v1alpha1/namespaces/herd/workloads/web/status".
+// later); Create POSTs the reviews of REST authentication (sidecar/auth_kube.h). Paths are API
+// paths without a query: "/apis/discovery.k8s.io/v1/namespaces/herd/endpointslices",
+// "/apis/herd.dev/v1alpha1/namespaces/herd/workloads/web/status".
 //
 // Implementations: CppRestKubeClient (k8s/cpprest_kube_client.h) talks to a real API server;
 // tests use it against the fake API server in tests/testing/fake_kube_server.h.
@@ -107,6 +108,13 @@ class KubeClient {
   // stored. Errors as in the file comment (kFailedPrecondition on a stale resourceVersion in
   // the patch's metadata).
   virtual Result<nlohmann::json> Patch(const std::string& path, const nlohmann::json& patch) = 0;
+
+  // POSTs `object` to the collection at `path` and returns the object the server answered with
+  // (for TokenReview and SubjectAccessReview: the review with its status filled in). Errors as
+  // in the file comment; kUnimplemented from a client that cannot create (the default).
+  virtual Result<nlohmann::json> Create(const std::string& path, const nlohmann::json& object) {
+    return Status(StatusCode::kUnimplemented, "POST " + path + ": this client cannot create");
+  }
 };
 
 // True for the kAborted status tagged "Gone: " (anywhere in the message, after any context)

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sidecar/http.h"
+#include "tests/testing/fake_kube_reviews.h"
 
 namespace herd::testing {
 
@@ -65,6 +66,7 @@ std::string ApiVersionOf(const std::string& resource) {
 struct FakeKubeServer::Impl : std::enable_shared_from_this<Impl> {
   FakeKubeServerOptions options;
   FakeKubeStore store;
+  FakeKubeReviews reviews;  // TokenReview and SubjectAccessReview (issue 9)
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::thread accept_thread;
@@ -271,6 +273,9 @@ bool FakeKubeServer::Impl::Handle(tcp::socket& socket, http::request<http::strin
     wait = delay;
   }
   if (wait.count() > 0) std::this_thread::sleep_for(wait);  // the "slow responses" fault
+  if (auto review = reviews.Handle(r.method, r.path, req.body())) {
+    return Reply(socket, review->first, review->second, keep);
+  }
 
   Result<KubeRef> ref = ParseKubePath(r.path);
   if (!ref.ok())
@@ -359,6 +364,7 @@ bool FakeKubeServer::Impl::Control(tcp::socket& socket, const sidecar::HttpReque
     }
   };
   const std::string& p = r.path;
+  if (auto review = reviews.Control(r)) return Reply(socket, review->first, review->second, keep);
   if (p == "/fake/drop") {
     ++drop_generation;
     store.Notify();
