@@ -113,12 +113,34 @@ const std::vector<Flag>& Flags() {
       {"service", "headless Service whose EndpointSlices are the members",
        String(&AgentConfig::service)},
       {"kubeconfig", "kubeconfig file when outside a cluster", String(&AgentConfig::kubeconfig)},
+      {"workload-resources", "run Workload custom resources (--members auto; default true)",
+       [](AgentConfig& c, const std::string& v) -> Status {
+         ASSIGN_OR_RETURN(c.workload_resources, ParseBool(v));
+         return Status::Ok();
+       },
+       true},
       {"tls-cert", "peer TLS certificate (PEM)", String(&AgentConfig::tls_cert)},
       {"tls-key", "peer TLS key (PEM)", String(&AgentConfig::tls_key)},
       {"tls-ca", "cluster CA: peers must present a certificate it signed",
        String(&AgentConfig::tls_ca)},
+      {"tls-server-name", "verify peers' certificates against this name, not their address",
+       String(&AgentConfig::tls_server_name)},
       {"api-tls-cert", "REST API certificate (PEM): serve https", String(&AgentConfig::api_tls_cert)},
       {"api-tls-key", "REST API key (PEM)", String(&AgentConfig::api_tls_key)},
+      {"auth-token-file", "REST bearer tokens: token,user,read|write lines (re-read on change)",
+       String(&AgentConfig::auth_token_file)},
+      {"auth-tokenreview", "REST auth by Kubernetes TokenReview and SubjectAccessReview",
+       [](AgentConfig& c, const std::string& v) -> Status {
+         ASSIGN_OR_RETURN(c.auth_tokenreview, ParseBool(v));
+         return Status::Ok();
+       },
+       true},
+      {"metrics-auth", "/metrics needs a bearer token with the read role (with an auth flag)",
+       [](AgentConfig& c, const std::string& v) -> Status {
+         ASSIGN_OR_RETURN(c.metrics_auth, ParseBool(v));
+         return Status::Ok();
+       },
+       true},
       {"launcher", "herd-launch shim (default: next to herd)", String(&AgentConfig::launcher)},
       {"images-dir", "container images: <dir>/<image>/rootfs", String(&AgentConfig::images_dir)},
       {"runc", "runc binary for container workloads (default: runc in PATH)",
@@ -310,6 +332,18 @@ Result<AgentConfig> ParseAgentArgs(
   }
   if (c.api_tls_cert.empty() != c.api_tls_key.empty()) {
     return InvalidArgument("--api-tls-cert and --api-tls-key go together", "api-tls-cert");
+  }
+  if (!c.auth_token_file.empty() && c.auth_tokenreview) {
+    return InvalidArgument("--auth-token-file and --auth-tokenreview exclude each other",
+                           "auth-token-file");
+  }
+  if (c.metrics_auth && c.auth_token_file.empty() && !c.auth_tokenreview) {
+    return InvalidArgument("--metrics-auth needs --auth-token-file or --auth-tokenreview",
+                           "metrics-auth");
+  }
+  if (c.metrics_auth && c.metrics_address.empty()) {
+    return InvalidArgument("--metrics-auth needs --metrics-address (/metrics is off)",
+                           "metrics-auth");
   }
   return c;
 }

@@ -38,8 +38,13 @@ struct AgentConfig {
   std::string namespace_;  // Kubernetes
   std::string service;     // Kubernetes headless Service
   std::string kubeconfig;
+  bool workload_resources = true;  // with --members auto: run the Workload operator
   std::string tls_cert, tls_key, tls_ca;  // peer TLS (mTLS with tls_ca)
+  std::string tls_server_name;  // the name peer certificates carry (default: the dialled host)
   std::string api_tls_cert, api_tls_key;  // REST API over https
+  std::string auth_token_file;  // REST bearer tokens (sidecar/auth_tokens.h); empty: none
+  bool auth_tokenreview = false;  // REST auth by Kubernetes TokenReview + SubjectAccessReview
+  bool metrics_auth = false;      // /metrics needs a token with the read role too
   std::string launcher;                   // default: herd-launch next to the herd binary
   std::string images_dir;                 // container rootfs images: <images-dir>/<image>/rootfs
   std::string runc = "runc";

@@ -17,7 +17,18 @@ ApiMetrics::ApiMetrics(prometheus::Registry& registry)
       durations_(prometheus::BuildHistogram()
                      .Name("herd_api_request_duration_seconds")
                      .Help("REST request latency, arrival to answer")
-                     .Register(registry)) {}
+                     .Register(registry)),
+      auth_failures_(prometheus::BuildCounter()
+                         .Name("herd_api_auth_failures_total")
+                         .Help("REST requests refused by authentication or authorization")
+                         .Register(registry)),
+      unauthenticated_(auth_failures_.Add({{"reason", "unauthenticated"}})),
+      forbidden_(auth_failures_.Add({{"reason", "forbidden"}})) {}
+
+void ApiMetrics::CountAuthFailure(std::string_view reason) {
+  if (reason == "unauthenticated") unauthenticated_.Increment();
+  if (reason == "forbidden") forbidden_.Increment();
+}
 
 std::string_view ApiMetrics::MethodLabel(std::string_view method) {
   static constexpr std::string_view kKnown[] = {"GET",   "HEAD",   "POST",   "PUT",

@@ -1,6 +1,8 @@
 // ApiMetrics: REST request counts and latencies, in the agent's prometheus::Registry:
 //   herd_api_requests_total{route,method,code}
 //   herd_api_request_duration_seconds{route,method}  (buckets: DurationHistogram::kBounds)
+//   herd_api_auth_failures_total{reason}  (reason: unauthenticated | forbidden; both at 0 from
+//                                          the start, counted by the auth hook, sidecar/auth.h)
 // Labels stay bounded: route is the Router's pattern ("/v1/workloads/{name}", never a path),
 // "unmatched" when no route matched (404, 405); method is one of the HTTP methods the API
 // knows, "other" for anything else; code is the numeric status.
@@ -43,9 +45,16 @@ class ApiMetrics {
   // The label value used for `method`: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS or other.
   static std::string_view MethodLabel(std::string_view method);
 
+  // Counts one request refused by authentication ("unauthenticated") or authorization
+  // ("forbidden"); any other reason is ignored.
+  void CountAuthFailure(std::string_view reason);
+
  private:
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& durations_;
+  prometheus::Family<prometheus::Counter>& auth_failures_;
+  prometheus::Counter& unauthenticated_;
+  prometheus::Counter& forbidden_;
   std::mutex mu_;
   std::unordered_map<std::string, prometheus::Counter*> counters_;      // route|method|code
   std::unordered_map<std::string, prometheus::Histogram*> histograms_;  // route|method

@@ -13,11 +13,13 @@
 #include "common/log.h"
 #include "k8s/cpprest_kube_client.h"
 #include "k8s/endpoint_membership.h"
+#include "k8s/workload_operator.h"
 #include "common/random.h"
 #include "sidecar/http_router.h"
 #include "sidecar/metrics.h"
 #include "sidecar/metrics_api.h"
 #include "sidecar/metrics_kube.h"
+#include "sidecar/posix/auth_setup.h"
 #include "sidecar/posix/event_loop.h"
 #include "sidecar/posix/file_store.h"
 #include "sidecar/posix/http_server.h"
@@ -87,18 +89,28 @@ struct Agent::Impl {
   std::shared_ptr<AgentCollector> collector;
   std::shared_ptr<ProcessCollector> process_collector = std::make_shared<ProcessCollector>();
   std::unique_ptr<prometheus::Exposer> exposer;
+  // REST auth (sidecar/posix/auth_setup.h); null: the API is open. With --metrics-auth,
+  // metrics_server serves /metrics behind it instead of the exposer.
+  std::unique_ptr<AgentAuth> auth;
+  std::unique_ptr<HttpServer> metrics_server;
   // --members auto: the EndpointSlices of the headless Service (k8s/endpoint_membership.h).
   std::unique_ptr<k8s::CppRestKubeClient> kube_client;
   std::unique_ptr<k8s::EndpointMembershipSource> membership_source;
+  // Workload custom resources (k8s/workload_operator.h), with --members auto.
+  std::unique_ptr<k8s::WorkloadOperator> workload_operator;
 
   explicit Impl(AgentConfig c) : config(std::move(c)), loop(config.wall_clock_offset_ms) {}
 
   ~Impl() {
     if (membership_source) membership_source->Stop();  // no membership callback from here on
+    if (workload_operator) workload_operator->Stop();  // no watch batch or API answer either
     exposer.reset();  // no scrape calls into the loop from here on
+    if (metrics_server) metrics_server->Stop();
     if (api_server) api_server->Stop();
+    if (auth) auth->Stop();  // no review answer reaches the REST handlers from here on
     if (peer_server) peer_server->Stop();
     loop.Stop();
+    workload_operator.reset();  // before the supervisor it observes
     rest.reset();
     supervisor.reset();  // cancels its timers; the loop no longer runs
     runner.reset();      // kills and reaps every child still running
@@ -115,6 +127,7 @@ struct Agent::Impl {
     ASSIGN_OR_RETURN(kube_client, k8s::CreateKubeClient(config.kubeconfig, &kc));
     k8s::EndpointMembershipOptions mo;
     mo.namespace_ = config.namespace_.empty() ? kc.namespace_ : config.namespace_;
+    if (config.workload_resources) RETURN_IF_ERROR(CreateWorkloadOperator(mo.namespace_));
     mo.service = config.service;
     mo.watch.seed = random->Next();
     KubeMetrics* m = kube_metrics.get();
@@ -140,6 +153,25 @@ struct Agent::Impl {
               loop.Post([this, members] { supervisor->SetDeclaredMembers(members); });
             },
             hooks));
+    return Status::Ok();
+  }
+
+  // The Workload operator on the same client and namespace as the membership source.
+  Status CreateWorkloadOperator(const std::string& ns) {
+    k8s::WorkloadOperatorOptions wo;
+    wo.ns = ns;
+    wo.seed = random->Next();
+    KubeMetrics* m = kube_metrics.get();
+    const auto r = KubeMetrics::Resource::kWorkloads;
+    wo.hooks.on_watch_restart = [m, r] { m->watch_restarts(r).Increment(); };
+    wo.hooks.on_relist = [m, r] { m->relists(r).Increment(); };
+    wo.hooks.on_event = [m, r](k8s::WatchEventType t) {
+      m->watch_events(r, static_cast<KubeMetrics::Event>(t)).Increment();
+    };
+    ASSIGN_OR_RETURN(workload_operator,
+                     k8s::WorkloadOperator::Create(
+                         *kube_client, *supervisor, loop.clock(),
+                         [this](std::function<void()> fn) { loop.Post(std::move(fn)); }, wo));
     return Status::Ok();
   }
 
@@ -188,6 +220,13 @@ struct Agent::Impl {
   // Serves /metrics on config.metrics_address. Errors: kUnavailable when it cannot listen.
   Status StartMetrics() {
     if (config.metrics_address.empty()) return Status::Ok();
+    if (auth && config.metrics_auth) {
+      ASSIGN_OR_RETURN(
+          metrics_server,
+          auth->StartMetricsServer(config.metrics_address, {registry, collector, process_collector},
+                                   CountRefused()));
+      return Status::Ok();
+    }
     try {
       exposer = std::make_unique<prometheus::Exposer>(CivetListenAddress(config.metrics_address),
                                                       /*num_threads=*/2);
@@ -203,10 +242,16 @@ struct Agent::Impl {
 
   // "host:port" /metrics is served on (the bound port, also with port 0), or "off".
   std::string MetricsAddress() const {
+    if (metrics_server) return metrics_server->address();
     if (!exposer) return "off";
     std::vector<int> ports = exposer->GetListeningPorts();
     const std::string& a = config.metrics_address;
     return a.substr(0, a.rfind(':') + 1) + (ports.empty() ? "?" : std::to_string(ports.front()));
+  }
+
+  // Counts the requests the auth hook refuses, by reason.
+  std::function<void(AuthFailure)> CountRefused() {
+    return [m = api_metrics.get()](AuthFailure f) { m->CountAuthFailure(AuthFailureName(f)); };
   }
 
   // RestApi's ForwardLogs: runs on the loop thread.
@@ -273,6 +318,7 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::stri
 
   PeerTransportOptions po;
   po.ca_file = c.tls_ca;
+  po.server_name = c.tls_server_name;
   po.cert_file = c.tls_cert;
   po.key_file = c.tls_key;
   a.transport = std::make_unique<HttpPeerTransport>(po);
@@ -332,8 +378,13 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::stri
   api.threads = c.api_threads;
   api.max_body_bytes = c.max_body_bytes;
   api.tls = TlsFiles{c.api_tls_cert, c.api_tls_key, ""};
+  ASSIGN_OR_RETURN(a.auth, CreateAgentAuth(c));
+  Handler api_handler = a.api_router.AsHandler();
+  if (a.auth) {
+    api_handler = a.auth->Wrap(std::move(api_handler), AuthScope::kApi, a.CountRefused());
+  }
   a.api_server = std::make_unique<HttpServer>(
-      api, InstrumentApi(a.api_router.AsHandler(), a.api_router, *a.api_metrics,
+      api, InstrumentApi(std::move(api_handler), a.api_router, *a.api_metrics,
                          [] { return std::chrono::steady_clock::now(); }));
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }
@@ -349,8 +400,10 @@ Status Agent::Start() {
   RETURN_IF_ERROR(started);
   RETURN_IF_ERROR(a.peer_server->Start());
   RETURN_IF_ERROR(a.api_server->Start());
+  WarnIfOpen(a.auth.get(), a.api_server->address());
   RETURN_IF_ERROR(a.StartMetrics());
   if (a.membership_source) RETURN_IF_ERROR(a.membership_source->Start());
+  if (a.workload_operator) RETURN_IF_ERROR(a.workload_operator->Start());
   LOG_INFO("agent_started", {{"member", a.config.name},
                              {"version", HerdVersion()},
                              {"api", a.api_server->address()},
@@ -374,6 +427,7 @@ void Agent::KillNow() { impl_->runner->KillAll(); }
 int Agent::api_port() const { return impl_->api_server->port(); }
 int Agent::peer_port() const { return impl_->peer_server->port(); }
 int Agent::metrics_port() const {
+  if (impl_->metrics_server) return impl_->metrics_server->port();
   if (!impl_->exposer) return 0;
   std::vector<int> ports = impl_->exposer->GetListeningPorts();
   return ports.empty() ? 0 : ports.front();

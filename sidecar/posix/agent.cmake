@@ -9,7 +9,7 @@ herd_library(herd_agent
           ${CMAKE_CURRENT_LIST_DIR}/event_loop.cc
           ${CMAKE_CURRENT_LIST_DIR}/peer_transport.cc
           ${CMAKE_CURRENT_LIST_DIR}/log_sink.cc
-  DEPS herd_agent_config herd_rest herd_cli herd_core herd_http herd_store herd_runtime herd_k8s_client
+  DEPS herd_agent_config herd_rest herd_cli herd_core herd_http herd_store herd_runtime herd_k8s_client herd_k8s_operator
        herd_metrics prometheus-cpp::pull)
 
 add_executable(herd ${CMAKE_CURRENT_LIST_DIR}/../main.cc)
