@@ -26,10 +26,14 @@ herd_test(herd_agent_cluster_test LABEL integration TIMEOUT 300
 add_dependencies(herd_agent_cluster_test herd herd-sleeper)
 target_compile_definitions(herd_agent_cluster_test PRIVATE HERD_BINARY_DIR="${CMAKE_BINARY_DIR}")
 
-# --members auto against the fake Kubernetes API server (tests/testing/fake_kube_server.h).
-herd_test(herd_agent_auto_members_test LABEL integration TIMEOUT 120
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_auto_members_test.cc
+# Real agents with --members auto against the fake Kubernetes API server
+# (tests/testing/kube_agent_cluster.h): membership from EndpointSlices, Workload resources.
+herd_library(herd_kube_agent_cluster
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/testing/kube_agent_cluster.cc
   DEPS herd_agent_cluster herd_fake_kube)
-add_dependencies(herd_agent_auto_members_test herd herd-sleeper)
-target_compile_definitions(herd_agent_auto_members_test PRIVATE
-  HERD_BINARY_DIR="${CMAKE_BINARY_DIR}")
+target_compile_definitions(herd_kube_agent_cluster PRIVATE HERD_BINARY_DIR="${CMAKE_BINARY_DIR}")
+herd_test(herd_agent_kube_test LABEL integration TIMEOUT 240
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_auto_members_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/agent_workload_resources_test.cc
+  DEPS herd_kube_agent_cluster)
+add_dependencies(herd_agent_kube_test herd herd-sleeper)
