@@ -40,8 +40,8 @@
 #include <vector>
 
 #include "bench/cluster_bench_load.h"
-#include "bench/raw_http.h"
 #include "bench/cluster_bench_proc.h"
+#include "bench/raw_http.h"
 #include "tests/testing/agent_cluster.h"
 
 namespace herd::sidecar {
@@ -460,13 +460,13 @@ class Bench {
     // so their owner's start fails at once (no process is forked) and each apply costs what the
     // API, the CRDT write, the fsync and the replication cost.
     Progress("api_apply_rps");
-    ASSIGN_OR_RETURN(
-        LoadResult bare,
-        RunLoad(c->api_url(0), p_.apply_connections, duration,
-                [](int t, int k) {
-                  return NoStartApply("ab" + std::to_string(t) + "-" + std::to_string(k));
-                },
-                {201}, seconds(5)));
+    ASSIGN_OR_RETURN(LoadResult bare,
+                     RunLoad(
+                         c->api_url(0), p_.apply_connections, duration,
+                         [](int t, int k) {
+                           return NoStartApply("ab" + std::to_string(t) + "-" + std::to_string(k));
+                         },
+                         {201}, seconds(5)));
     Report("api_apply", bare);
 
     // The cost of metrics on the apply path: the same applies with and without every agent
@@ -496,13 +496,13 @@ class Bench {
     for (int window = 0; window < 4 && failed.ok(); ++window) {
       const int on = window == 1 || window == 2;
       scraping = on != 0;
-      Result<LoadResult> r =
-          RunLoad(c->api_url(0), p_.apply_connections, duration / 2,
-                  [window](int t, int k) {
-                    return NoStartApply("as" + std::to_string(window) + "x" + std::to_string(t) +
-                                        "-" + std::to_string(k));
-                  },
-                  {201}, seconds(5));
+      Result<LoadResult> r = RunLoad(
+          c->api_url(0), p_.apply_connections, duration / 2,
+          [window](int t, int k) {
+            return NoStartApply("as" + std::to_string(window) + "x" + std::to_string(t) + "-" +
+                                std::to_string(k));
+          },
+          {201}, seconds(5));
       if (!r.ok()) {
         failed = r.status();
         break;

@@ -28,12 +28,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench/raw_http.h"
+#include "bench/stats.h"
 #include "common/log.h"
 #include "sidecar/http_router.h"
 #include "sidecar/posix/http_client.h"
 #include "sidecar/posix/http_server.h"
-#include "bench/raw_http.h"
-#include "bench/stats.h"
 #include "tests/sidecar/http_test_certs.h"
 
 namespace herd::sidecar {

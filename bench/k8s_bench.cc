@@ -147,8 +147,9 @@ bool MeasureRelist(Json& out) {
     // Streams go silent, one write passes unseen and the history is compacted: the resume
     // from the watcher's last version gets 410 Gone.
     server.SetStallStreams(true);
-    if (!server.store().Patch(ParseKubePath(std::string(kWorkloadsPath) + "/w-0").value(),
-                              {{"metadata", {{"labels", {{"round", std::to_string(round)}}}}}})
+    if (!server.store()
+             .Patch(ParseKubePath(std::string(kWorkloadsPath) + "/w-0").value(),
+                    {{"metadata", {{"labels", {{"round", std::to_string(round)}}}}}})
              .ok()) {
       return Fail(out, "patch failed");
     }

@@ -130,8 +130,8 @@ int main() {
       "\"apply_wall_s\":%.3f,"
       "\"failover_workloads\":%zu,\"failover_settle_sim_ms\":%.0f,\"failover_cpu_ms\":%.1f,"
       "\"failover_duplicates\":%d,\"bytes_per_workload\":%.0f}\n",
-      kMembers, kWorkloads, kWorkloads / apply_s, one_core, apply_s, most, settle_ms, failover_cpu_ms,
-      duplicates,
+      kMembers, kWorkloads, kWorkloads / apply_s, one_core, apply_s, most, settle_ms,
+      failover_cpu_ms, duplicates,
       static_cast<double>(heap_after - heap_before) / kWorkloads / kMembers);
   return 0;
 }

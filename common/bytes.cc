@@ -46,7 +46,8 @@ Result<uint64_t> ByteReader::Varint(std::string_view what) {
 Result<uint32_t> ByteReader::Fixed32(std::string_view what) {
   if (remaining() < 4) return Truncated(what, pos_);
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
   pos_ += 4;
   return v;
 }

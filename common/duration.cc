@@ -19,8 +19,8 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   int64_t total = 0;
   size_t i = 0;
   while (i < text.size()) {
-    if (text[i] < '0' || text[i] > '9') return Bad(text, "expected a number at \"" +
-                                                             std::string(text.substr(i)) + "\"");
+    if (text[i] < '0' || text[i] > '9')
+      return Bad(text, "expected a number at \"" + std::string(text.substr(i)) + "\"");
     int64_t n = 0;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
       n = n * 10 + (text[i++] - '0');

@@ -108,7 +108,7 @@ inline Status PermissionDenied(std::string msg) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "Result built from an OK status has no value");
     if (status_.ok()) status_ = Internal("Result built from an OK status");
@@ -145,10 +145,10 @@ class [[nodiscard]] Result {
 #define HERD_STATUS_CONCAT(a, b) HERD_STATUS_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::herd::Status herd_status_ = (expr);              \
-    if (!herd_status_.ok()) return herd_status_;       \
+#define RETURN_IF_ERROR(expr)                    \
+  do {                                           \
+    ::herd::Status herd_status_ = (expr);        \
+    if (!herd_status_.ok()) return herd_status_; \
   } while (false)
 
 // ASSIGN_OR_RETURN(auto x, MakeX()): binds the value, or returns the error from the function.

@@ -12,7 +12,9 @@ using nlohmann::json;
 
 WorkloadController::WorkloadController(WorkloadControllerOptions options,
                                        sidecar::Supervisor& supervisor, Clock& clock, PatchFn patch)
-    : options_(std::move(options)), supervisor_(supervisor), clock_(clock),
+    : options_(std::move(options)),
+      supervisor_(supervisor),
+      clock_(clock),
       patch_(std::move(patch)) {}
 
 WorkloadController::~WorkloadController() {
@@ -143,7 +145,8 @@ void WorkloadController::Reconcile(const std::string& name) {
   if (res.deleting) return ReconcileDeleting(name, res, view);
   if (!res.spec) {
     if (IsWriter(name)) {
-      SyncStatus(name, res, RejectedStatus(res.generation, "InvalidSpec", res.spec_error.message()));
+      SyncStatus(name, res,
+                 RejectedStatus(res.generation, "InvalidSpec", res.spec_error.message()));
     }
     return;
   }
@@ -262,29 +265,28 @@ void WorkloadController::SyncStatus(const std::string& name, const WorkloadResou
 void WorkloadController::Send(const std::string& name, std::string path, json patch,
                               std::function<void(const Result<json>&)> after) {
   in_flight_.insert(name);
-  patch_(std::move(path), std::move(patch),
-         [this, name, after = std::move(after)](Result<json> r) {
-           in_flight_.erase(name);
-           after(r);
-           if (!r.ok()) {
-             ++stats_.patch_errors;
-             const StatusCode code = r.status().code();
-             if (code != StatusCode::kNotFound && code != StatusCode::kFailedPrecondition) {
-               LOG_WARNING("workload_resource_patch_failed",
-                           {{"workload", name}, {"error", r.status().message()}});
-             }
-             // A conflict or an outage: the next tick tries again with what the watch brought.
-             if (code != StatusCode::kNotFound) dirty_.insert(name);
-             return;
-           }
-           // The stored object is the newest this member knows (the watch may lag behind it).
-           auto it = resources_.find(name);
-           if (it != resources_.end()) {
-             Result<WorkloadResource> fresh = DecodeWorkloadResource(*r);
-             if (fresh.ok()) it->second = std::move(fresh).value();
-           }
-           Reconcile(name);
-         });
+  patch_(std::move(path), std::move(patch), [this, name, after = std::move(after)](Result<json> r) {
+    in_flight_.erase(name);
+    after(r);
+    if (!r.ok()) {
+      ++stats_.patch_errors;
+      const StatusCode code = r.status().code();
+      if (code != StatusCode::kNotFound && code != StatusCode::kFailedPrecondition) {
+        LOG_WARNING("workload_resource_patch_failed",
+                    {{"workload", name}, {"error", r.status().message()}});
+      }
+      // A conflict or an outage: the next tick tries again with what the watch brought.
+      if (code != StatusCode::kNotFound) dirty_.insert(name);
+      return;
+    }
+    // The stored object is the newest this member knows (the watch may lag behind it).
+    auto it = resources_.find(name);
+    if (it != resources_.end()) {
+      Result<WorkloadResource> fresh = DecodeWorkloadResource(*r);
+      if (fresh.ok()) it->second = std::move(fresh).value();
+    }
+    Reconcile(name);
+  });
 }
 
 }  // namespace herd::k8s

@@ -39,18 +39,18 @@
 namespace herd::k8s {
 
 struct WorkloadControllerOptions {
-  std::string ns;                                               // --namespace
-  Clock::Duration tick = std::chrono::milliseconds(200);        // retries, finalizers
-  Clock::Duration resync = std::chrono::seconds(30);            // reconcile every resource
+  std::string ns;                                         // --namespace
+  Clock::Duration tick = std::chrono::milliseconds(200);  // retries, finalizers
+  Clock::Duration resync = std::chrono::seconds(30);      // reconcile every resource
 };
 
 struct WorkloadControllerStats {
-  uint64_t applies = 0;           // specs written into the map
-  uint64_t deletes = 0;           // workloads deleted from the map
-  uint64_t status_patches = 0;    // status patches sent
-  uint64_t finalizer_patches = 0; // finalizers added or removed
-  uint64_t patch_errors = 0;      // failed patches (retried)
-  uint64_t decode_errors = 0;     // objects that are not Workload resources
+  uint64_t applies = 0;            // specs written into the map
+  uint64_t deletes = 0;            // workloads deleted from the map
+  uint64_t status_patches = 0;     // status patches sent
+  uint64_t finalizer_patches = 0;  // finalizers added or removed
+  uint64_t patch_errors = 0;       // failed patches (retried)
+  uint64_t decode_errors = 0;      // objects that are not Workload resources
 };
 
 class WorkloadController {
@@ -82,7 +82,8 @@ class WorkloadController {
   void ReconcileDeleting(const std::string& name, const WorkloadResource& res,
                          const Result<sidecar::WorkloadView>& view);
   // Patches the resource's status to `status` (a merge patch against the stored status).
-  void SyncStatus(const std::string& name, const WorkloadResource& res, const nlohmann::json& status);
+  void SyncStatus(const std::string& name, const WorkloadResource& res,
+                  const nlohmann::json& status);
   void GarbageCollect();
   bool IsWriter(const std::string& name) const;
   bool IsAlive(const std::string& member) const;

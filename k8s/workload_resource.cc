@@ -104,8 +104,8 @@ json FinalizerPatch(const WorkloadResource& resource, bool present) {
     if (f != kWorkloadFinalizer) finalizers.push_back(f);
   }
   if (present) finalizers.emplace_back(kWorkloadFinalizer);
-  return {{"metadata",
-           {{"resourceVersion", resource.resource_version}, {"finalizers", finalizers}}}};
+  return {
+      {"metadata", {{"resourceVersion", resource.resource_version}, {"finalizers", finalizers}}}};
 }
 
 json ResourceStatus(const sidecar::WorkloadView& view) {
@@ -127,11 +127,12 @@ json ResourceStatus(const sidecar::WorkloadView& view) {
 }
 
 json RejectedStatus(int64_t generation, const std::string& reason, const std::string& message) {
-  return {{"phase", "Failed"},
-          {"message", message},
-          {"observedGeneration", generation},
-          {"conditions",
-           {Condition("Ready", false, reason, message), Condition("Degraded", true, reason, message)}}};
+  return {
+      {"phase", "Failed"},
+      {"message", message},
+      {"observedGeneration", generation},
+      {"conditions",
+       {Condition("Ready", false, reason, message), Condition("Degraded", true, reason, message)}}};
 }
 
 json CreateMergePatch(const json& from, const json& to) {
@@ -145,8 +146,8 @@ json CreateMergePatch(const json& from, const json& to) {
     if (old == from.end()) {
       patch[it.key()] = it.value();
     } else if (*old != it.value()) {
-      patch[it.key()] = (old->is_object() && it->is_object()) ? CreateMergePatch(*old, *it)
-                                                                : it.value();
+      patch[it.key()] =
+          (old->is_object() && it->is_object()) ? CreateMergePatch(*old, *it) : it.value();
     }
   }
   return patch;

@@ -125,7 +125,8 @@ const std::vector<Flag>& Flags() {
        String(&AgentConfig::tls_ca)},
       {"tls-server-name", "verify peers' certificates against this name, not their address",
        String(&AgentConfig::tls_server_name)},
-      {"api-tls-cert", "REST API certificate (PEM): serve https", String(&AgentConfig::api_tls_cert)},
+      {"api-tls-cert", "REST API certificate (PEM): serve https",
+       String(&AgentConfig::api_tls_cert)},
       {"api-tls-key", "REST API key (PEM)", String(&AgentConfig::api_tls_key)},
       {"auth-token-file", "REST bearer tokens: token,user,read|write lines (re-read on change)",
        String(&AgentConfig::auth_token_file)},
@@ -240,8 +241,7 @@ Status ApplyConfigFile(AgentConfig& c, const std::string& path, const std::strin
 Status CheckHostPort(std::string_view text, std::string_view what) {
   const size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) {
-    return InvalidArgument(std::string(what) + " \"" + std::string(text) +
-                           "\" is not host:port");
+    return InvalidArgument(std::string(what) + " \"" + std::string(text) + "\" is not host:port");
   }
   std::string_view host = text.substr(0, colon);
   if (host.size() > 253 || host.find_first_of(" /,=") != std::string_view::npos) {

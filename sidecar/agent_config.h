@@ -22,15 +22,15 @@
 namespace herd::sidecar {
 
 struct AgentConfig {
-  std::string name;                        // default: the host name (filled by the caller)
+  std::string name;  // default: the host name (filled by the caller)
   std::string api_address = "0.0.0.0:7070";
   std::string peer_address = "0.0.0.0:7946";
-  std::string advertise_address;           // what peers dial; default: from members or peer
+  std::string advertise_address;                 // what peers dial; default: from members or peer
   std::string metrics_address = "0.0.0.0:9464";  // empty: no /metrics
-  std::string data_dir;                    // default: ./herd-data/<name>
-  std::string logs_dir;                    // default: <data_dir>/logs
-  bool members_auto = false;               // --members auto (Kubernetes EndpointSlices)
-  std::map<std::string, std::string> members;  // static: name -> host:port
+  std::string data_dir;                          // default: ./herd-data/<name>
+  std::string logs_dir;                          // default: <data_dir>/logs
+  bool members_auto = false;                     // --members auto (Kubernetes EndpointSlices)
+  std::map<std::string, std::string> members;    // static: name -> host:port
   StrategyKind strategy = StrategyKind::kUniform;
   bool active_redistribution = false;
   std::chrono::milliseconds heartbeat_interval{250};
@@ -38,15 +38,15 @@ struct AgentConfig {
   std::string namespace_;  // Kubernetes
   std::string service;     // Kubernetes headless Service
   std::string kubeconfig;
-  bool workload_resources = true;  // with --members auto: run the Workload operator
+  bool workload_resources = true;         // with --members auto: run the Workload operator
   std::string tls_cert, tls_key, tls_ca;  // peer TLS (mTLS with tls_ca)
   std::string tls_server_name;  // the name peer certificates carry (default: the dialled host)
   std::string api_tls_cert, api_tls_key;  // REST API over https
-  std::string auth_token_file;  // REST bearer tokens (sidecar/auth_tokens.h); empty: none
+  std::string auth_token_file;            // REST bearer tokens (sidecar/auth_tokens.h); empty: none
   bool auth_tokenreview = false;  // REST auth by Kubernetes TokenReview + SubjectAccessReview
   bool metrics_auth = false;      // /metrics needs a token with the read role too
-  std::string launcher;                   // default: herd-launch next to the herd binary
-  std::string images_dir;                 // container rootfs images: <images-dir>/<image>/rootfs
+  std::string launcher;           // default: herd-launch next to the herd binary
+  std::string images_dir;         // container rootfs images: <images-dir>/<image>/rootfs
   std::string runc = "runc";
   std::optional<uint32_t> run_as_uid;
   bool allow_root = false;
@@ -59,9 +59,9 @@ struct AgentConfig {
 // Parses `args` (after "agent"). `read_file` reads the --config file (errors name the path).
 // Errors: kInvalidArgument naming the flag or config key; `--help` gives kCancelled (the caller
 // prints AgentUsage()).
-Result<AgentConfig> ParseAgentArgs(const std::vector<std::string>& args,
-                                   const std::function<Result<std::string>(const std::string&)>&
-                                       read_file);
+Result<AgentConfig> ParseAgentArgs(
+    const std::vector<std::string>& args,
+    const std::function<Result<std::string>(const std::string&)>& read_file);
 
 // Parses "a=host:port,b=host:port". Errors name the bad entry.
 Result<std::map<std::string, std::string>> ParseMemberList(std::string_view text);

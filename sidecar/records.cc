@@ -31,23 +31,34 @@ uint64_t Zig(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<u
 
 std::string_view MemberStatusName(MemberStatus s) {
   switch (s) {
-    case MemberStatus::kUninitialized: return "uninitialized";
-    case MemberStatus::kAlive: return "alive";
-    case MemberStatus::kShuttingDown: return "shutting_down";
-    case MemberStatus::kDead: return "dead";
+    case MemberStatus::kUninitialized:
+      return "uninitialized";
+    case MemberStatus::kAlive:
+      return "alive";
+    case MemberStatus::kShuttingDown:
+      return "shutting_down";
+    case MemberStatus::kDead:
+      return "dead";
   }
   return "dead";
 }
 
 std::string_view PhaseName(Phase p) {
   switch (p) {
-    case Phase::kPending: return "Pending";
-    case Phase::kStarting: return "Starting";
-    case Phase::kRunning: return "Running";
-    case Phase::kBackoff: return "Backoff";
-    case Phase::kStopping: return "Stopping";
-    case Phase::kFailed: return "Failed";
-    case Phase::kSucceeded: return "Succeeded";
+    case Phase::kPending:
+      return "Pending";
+    case Phase::kStarting:
+      return "Starting";
+    case Phase::kRunning:
+      return "Running";
+    case Phase::kBackoff:
+      return "Backoff";
+    case Phase::kStopping:
+      return "Stopping";
+    case Phase::kFailed:
+      return "Failed";
+    case Phase::kSucceeded:
+      return "Succeeded";
   }
   return "Pending";
 }

@@ -23,7 +23,8 @@ RestartDecision RestartTracker::OnExit(const WorkloadSpec& spec, const ExitInfo&
   if (now - last_start_ > window) streak_ = 0;
   while (!recent_.empty() && now - recent_.front() > window) recent_.pop_front();
   if (recent_.size() >= static_cast<size_t>(spec.max_restarts)) {
-    return {Action::kFailed, {},
+    return {Action::kFailed,
+            {},
             how + "; more than " + std::to_string(spec.max_restarts) + " restarts in " +
                 std::to_string(spec.max_seconds) + "s"};
   }

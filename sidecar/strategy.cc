@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-
 namespace herd::sidecar {
 namespace {
 
@@ -63,18 +62,24 @@ Result<StrategyKind> ParseStrategyKind(std::string_view s) {
 
 std::string_view StrategyKindName(StrategyKind k) {
   switch (k) {
-    case StrategyKind::kUniform: return "uniform";
-    case StrategyKind::kUniformQuorum: return "uniform_quorum";
-    case StrategyKind::kRandom: return "random";
+    case StrategyKind::kUniform:
+      return "uniform";
+    case StrategyKind::kUniformQuorum:
+      return "uniform_quorum";
+    case StrategyKind::kRandom:
+      return "random";
   }
   return "uniform";
 }
 
 std::unique_ptr<Strategy> MakeStrategy(StrategyKind kind, Random& random, double epsilon) {
   switch (kind) {
-    case StrategyKind::kUniform: return std::make_unique<UniformStrategy>(epsilon, false);
-    case StrategyKind::kUniformQuorum: return std::make_unique<UniformStrategy>(epsilon, true);
-    case StrategyKind::kRandom: return std::make_unique<RandomStrategy>(random);
+    case StrategyKind::kUniform:
+      return std::make_unique<UniformStrategy>(epsilon, false);
+    case StrategyKind::kUniformQuorum:
+      return std::make_unique<UniformStrategy>(epsilon, true);
+    case StrategyKind::kRandom:
+      return std::make_unique<RandomStrategy>(random);
   }
   return nullptr;
 }

@@ -102,8 +102,8 @@ uint64_t Supervisor::NextHlc() { return hlc_.Now(clock_.WallMillis()); }
 
 crdt::Delta Supervisor::Write(std::string_view key, const std::optional<std::string>& value) {
   crdt::DiffCallback on_diff = [this](const crdt::Diff& d) { OnDiff(d); };
-  crdt::Delta delta = value ? map_.Put(key, *value, NextHlc(), on_diff)
-                            : map_.Remove(key, NextHlc(), on_diff);
+  crdt::Delta delta =
+      value ? map_.Put(key, *value, NextHlc(), on_diff) : map_.Remove(key, NextHlc(), on_diff);
   if (!delta.empty()) {
     context_dirty_ = true;
     Persist(crdt::EncodeDelta(delta));
@@ -180,8 +180,8 @@ void Supervisor::Flush() {
     if (!s.ok()) {
       // 503 StoreUnavailable: the write is in memory and goes to the peers (who persist it),
       // but this member did not persist it, so it cannot acknowledge it.
-      s = Unavailable("StoreUnavailable: member " + options_.name + " did not persist the write: " +
-                      s.message());
+      s = Unavailable("StoreUnavailable: member " + options_.name +
+                      " did not persist the write: " + s.message());
     }
     std::vector<std::function<void()>> waiters;
     waiters.swap(durable_waiters_);
@@ -256,8 +256,13 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
       it->second = clock_.Now();
       crdt::Delta missing = map_.DeltaSince(*context);
       if (!missing.empty()) {
-        PeerMessage reply{PeerMessageType::kDelta, options_.name, options_.incarnation,
-                          hlc_.last(), 0, EncodedContext(), crdt::EncodeDelta(missing)};
+        PeerMessage reply{PeerMessageType::kDelta,
+                          options_.name,
+                          options_.incarnation,
+                          hlc_.last(),
+                          0,
+                          EncodedContext(),
+                          crdt::EncodeDelta(missing)};
         auto to = former_addresses_.find(m.sender);
         if (to != former_addresses_.end()) {
           std::string encoded = EncodePeerMessage(reply);
@@ -285,8 +290,7 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
       sync_.OnSummary(m.sender, *context, NowMs());
       // Everything in flight was settled, yet the peer lacks what this member has: the summary
       // showed a loss, and the next delta is a repair.
-      if (in_flight > 0 && sync_.InFlight(m.sender) == 0 &&
-          !context->Includes(map_.context())) {
+      if (in_flight > 0 && sync_.InFlight(m.sender) == 0 && !context->Includes(map_.context())) {
         repair_next_.insert(m.sender);
       }
       break;
@@ -445,9 +449,9 @@ void Supervisor::OnViewChanged() {
       rejoin_until_ = clock_.Now() + options_.heartbeat_deadline;
     }
     if (strategy_->needs_quorum()) {
-      LOG_WARNING(quorum ? "quorum_regained" : "quorum_lost",
-                  {{"member", options_.name}, {"alive", view_.alive().size()},
-                   {"known", view_.Known().size()}});
+      LOG_WARNING(quorum ? "quorum_regained" : "quorum_lost", {{"member", options_.name},
+                                                               {"alive", view_.alive().size()},
+                                                               {"known", view_.Known().size()}});
     }
   }
   std::vector<std::string> alive = view_.alive();
@@ -499,9 +503,8 @@ void Supervisor::OnTick() {
       Reply<bool> reply = std::move(it->second);
       it = quorum_waiters_.erase(it);
       reply(Status(StatusCode::kDeadlineExceeded,
-                   "NoQuorum: no quorum within the wait (" +
-                       std::to_string(view_.alive().size()) + " of " +
-                       std::to_string(view_.Known().size()) + " members alive)"));
+                   "NoQuorum: no quorum within the wait (" + std::to_string(view_.alive().size()) +
+                       " of " + std::to_string(view_.Known().size()) + " members alive)"));
     } else {
       ++it;
     }

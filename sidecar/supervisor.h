@@ -61,7 +61,7 @@ struct SupervisorOptions {
   Clock::Duration flush_delay = std::chrono::milliseconds(1);  // delta batching window
   Clock::Duration retransmit_after = std::chrono::milliseconds(200);
   Clock::Duration gc_interval = std::chrono::seconds(10);
-  size_t move_batch = 64;  // workloads moved at once by redistribution and rebalance
+  size_t move_batch = 64;   // workloads moved at once by redistribution and rebalance
   size_t start_batch = 16;  // children started per loop turn (see QueueStart)
   BackoffOptions backoff;
   double load_epsilon = 0.25;
@@ -302,8 +302,8 @@ class Supervisor {
   std::set<std::string> start_queue_;  // workloads to start, in name order
   Clock::TimePoint next_tick_{};       // when the tick timer is due (stall detection)
   Clock::TimePoint last_gc_{};
-  std::map<std::string, std::string> flag_members_;          // from SetDeclaredMembers
-  std::map<std::string, Clock::TimePoint> refused_;  // undeclared peers -> last told
+  std::map<std::string, std::string> flag_members_;      // from SetDeclaredMembers
+  std::map<std::string, Clock::TimePoint> refused_;      // undeclared peers -> last told
   std::map<std::string, std::string> former_addresses_;  // removed members -> address
   std::vector<std::string> last_alive_;
   std::set<std::string> changed_;  // keys changed and not yet reconciled

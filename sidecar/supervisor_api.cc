@@ -9,9 +9,12 @@ namespace herd::sidecar {
 
 std::string_view ApplyKindName(ApplyKind k) {
   switch (k) {
-    case ApplyKind::kCreated: return "created";
-    case ApplyKind::kConfigured: return "configured";
-    case ApplyKind::kUnchanged: return "unchanged";
+    case ApplyKind::kCreated:
+      return "created";
+    case ApplyKind::kConfigured:
+      return "configured";
+    case ApplyKind::kUnchanged:
+      return "unchanged";
   }
   return "unchanged";
 }
@@ -53,8 +56,7 @@ void Supervisor::Apply(std::vector<ApplyRequest> requests, Reply<std::vector<App
   for (ApplyRequest& req : requests) {
     const std::string& name = req.spec.name;
     std::optional<WorkloadRecord> current = ReadWorkload(name);
-    if (req.expected_generation &&
-        (!current || current->generation != *req.expected_generation)) {
+    if (req.expected_generation && (!current || current->generation != *req.expected_generation)) {
       return reply(Status(StatusCode::kAborted,
                           "Conflict: workload " + name + " is at generation " +
                               (current ? std::to_string(current->generation) : "none") +
@@ -84,8 +86,8 @@ void Supervisor::Apply(std::vector<ApplyRequest> requests, Reply<std::vector<App
       next.created_ms = current->created_ms;
       next.generation = current->generation;
       std::optional<StatusRecord> status = ReadStatus(name);
-      bool failed = status && status->generation == current->generation &&
-                    status->phase == Phase::kFailed;
+      bool failed =
+          status && status->generation == current->generation && status->phase == Phase::kFailed;
       if (next.fingerprint != current->fingerprint || failed) {
         next.generation = current->generation + 1;  // replace the instance (or clear Failed)
       }
@@ -146,7 +148,8 @@ Result<WorkloadView> Supervisor::Get(const std::string& name) const {
 ListPage Supervisor::List(const std::map<std::string, std::string>& selector, size_t limit,
                           const std::string& continue_token) const {
   ListPage page;
-  std::string after = continue_token.empty() ? std::string() : std::string(kWorkloadPrefix) + continue_token;
+  std::string after =
+      continue_token.empty() ? std::string() : std::string(kWorkloadPrefix) + continue_token;
   map_.ScanFrom(kWorkloadPrefix, after, [&](std::string_view key, std::string_view value) {
     std::string name(key.substr(kWorkloadPrefix.size()));
     if (limit > 0 && page.items.size() == limit) {
@@ -189,8 +192,9 @@ std::vector<std::string> Supervisor::LocalInstances() const {
 
 void Supervisor::SetMembers(const std::map<std::string, std::string>& members, Reply<bool> reply) {
   if (!options_.static_membership) {
-    return reply(FailedPrecondition("membership is automatic (Kubernetes); set_members is only "
-                                    "for static membership"));
+    return reply(
+        FailedPrecondition("membership is automatic (Kubernetes); set_members is only "
+                           "for static membership"));
   }
   if (members.empty()) return reply(InvalidArgument("the member list is empty", "items"));
   std::vector<std::pair<std::string, std::string>> list(members.begin(), members.end());

@@ -10,9 +10,8 @@ namespace herd::sidecar {
 namespace {
 
 std::string_view StopReasonName(int reason) {
-  static constexpr std::string_view kNames[] = {"deleted",  "moved",       "replaced",
-                                                "shutdown", "no_quorum",   "removed",
-                                                "process_redistribution"};
+  static constexpr std::string_view kNames[] = {
+      "deleted", "moved", "replaced", "shutdown", "no_quorum", "removed", "process_redistribution"};
   return kNames[reason];
 }
 
@@ -27,7 +26,8 @@ std::optional<WorkloadRecord> Supervisor::ReadWorkload(const std::string& name) 
   if (!v) return std::nullopt;
   Result<WorkloadRecord> rec = DecodeWorkload(*v);
   if (!rec.ok()) {
-    LOG_ERROR("workload_record_unreadable", {{"workload", name}, {"error", rec.status().message()}});
+    LOG_ERROR("workload_record_unreadable",
+              {{"workload", name}, {"error", rec.status().message()}});
     return std::nullopt;
   }
   rec->owner.clear();
@@ -122,7 +122,8 @@ void Supervisor::Reconcile(const std::string& name) {
     // Deleted: drop what this member wrote about it (an owner record can outlive the
     // declaration when a move raced the delete).
     std::optional<StatusRecord> s = ReadStatus(name);
-    if (s && s->owner == options_.name && (child == nullptr || child->state != Child::State::kStopping)) {
+    if (s && s->owner == options_.name &&
+        (child == nullptr || child->state != Child::State::kStopping)) {
       Write(std::string(kStatusPrefix) + name, std::nullopt);
     }
     std::optional<OwnerRecord> o = ReadOwner(name);
@@ -139,10 +140,14 @@ void Supervisor::Reconcile(const std::string& name) {
       if (!run) {
         StopReason reason = StopReason::kMoved;
         if (rec->owner == options_.name) {
-          if (shutting_down_) reason = StopReason::kShutdown;
-          else if (!view_.IsDeclared(options_.name)) reason = StopReason::kRemoved;
-          else if (strategy_->needs_quorum() && !view_.HasQuorum()) reason = StopReason::kNoQuorum;
-          else reason = StopReason::kHandoff;
+          if (shutting_down_)
+            reason = StopReason::kShutdown;
+          else if (!view_.IsDeclared(options_.name))
+            reason = StopReason::kRemoved;
+          else if (strategy_->needs_quorum() && !view_.HasQuorum())
+            reason = StopReason::kNoQuorum;
+          else
+            reason = StopReason::kHandoff;
         }
         StopChild(name, *child, reason);
       } else if (child->generation != rec->generation) {
@@ -241,7 +246,8 @@ void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec) 
     counters_.failover.Observe(clock_.Now() - f->second);
     failover_since_.erase(f);
   }
-  LOG_DEBUG("child_started", {{"workload", name}, {"pid", child.pid}, {"generation", rec.generation}});
+  LOG_DEBUG("child_started",
+            {{"workload", name}, {"pid", child.pid}, {"generation", rec.generation}});
   WriteStatus(name, rec, Phase::kRunning, &child, "");
 }
 
@@ -473,11 +479,13 @@ void Supervisor::TakeOver(const std::string& name, const WorkloadRecord& rec) {
   if (auto h = last_heard_.find(rec.owner); h != last_heard_.end()) {
     failover_since_[name] = h->second;
   }
-  LOG_INFO("workload_takeover", {{"workload", name}, {"from", rec.owner}, {"epoch", rec.epoch + 1}});
+  LOG_INFO("workload_takeover",
+           {{"workload", name}, {"from", rec.owner}, {"epoch", rec.epoch + 1}});
   WriteOwner(name, options_.name, rec.epoch + 1);
 }
 
-void Supervisor::HandOff(const std::string& name, const WorkloadRecord& rec, const std::string& to) {
+void Supervisor::HandOff(const std::string& name, const WorkloadRecord& rec,
+                         const std::string& to) {
   ++counters_.handoffs;
   LOG_DEBUG("workload_handoff", {{"workload", name}, {"to", to}, {"epoch", rec.epoch + 1}});
   WriteOwner(name, to, rec.epoch + 1);

@@ -1,20 +1,19 @@
 #include "sidecar/posix/agent.h"
 
-#include <cstdlib>
-
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 
 #include "common/log.h"
+#include "common/random.h"
 #include "k8s/cpprest_kube_client.h"
 #include "k8s/endpoint_membership.h"
 #include "k8s/workload_operator.h"
-#include "common/random.h"
 #include "sidecar/http_router.h"
 #include "sidecar/metrics.h"
 #include "sidecar/metrics_api.h"
@@ -104,7 +103,7 @@ struct Agent::Impl {
   ~Impl() {
     if (membership_source) membership_source->Stop();  // no membership callback from here on
     if (workload_operator) workload_operator->Stop();  // no watch batch or API answer either
-    exposer.reset();  // no scrape calls into the loop from here on
+    exposer.reset();                                   // no scrape calls into the loop from here on
     if (metrics_server) metrics_server->Stop();
     if (api_server) api_server->Stop();
     if (auth) auth->Stop();  // no review answer reaches the REST handlers from here on
@@ -147,9 +146,8 @@ struct Agent::Impl {
               std::map<std::string, std::string> members = found;
               seen_self = seen_self || members.count(self) > 0;
               if (!seen_self) members.emplace(self, self_address);
-              LOG_INFO("membership_changed",
-                       {{"source", "endpointslices"},
-                        {"members", static_cast<uint64_t>(members.size())}});
+              LOG_INFO("membership_changed", {{"source", "endpointslices"},
+                                              {"members", static_cast<uint64_t>(members.size())}});
               loop.Post([this, members] { supervisor->SetDeclaredMembers(members); });
             },
             hooks));
@@ -231,8 +229,8 @@ struct Agent::Impl {
       exposer = std::make_unique<prometheus::Exposer>(CivetListenAddress(config.metrics_address),
                                                       /*num_threads=*/2);
     } catch (const std::exception& e) {
-      return Status(StatusCode::kUnavailable, "--metrics-address " + config.metrics_address +
-                                                  ": cannot listen: " + e.what());
+      return Status(StatusCode::kUnavailable,
+                    "--metrics-address " + config.metrics_address + ": cannot listen: " + e.what());
     }
     exposer->RegisterCollectable(registry);
     exposer->RegisterCollectable(collector);
@@ -259,11 +257,10 @@ struct Agent::Impl {
                    Responder respond) {
     const std::string address = supervisor->view().AddressOf(owner);
     if (address.empty()) {
-      return respond(ErrorResponse(503, "OwnerUnavailable", "owner " + owner + " of " + name +
-                                                                " has no known address"));
+      return respond(ErrorResponse(503, "OwnerUnavailable",
+                                   "owner " + owner + " of " + name + " has no known address"));
     }
-    transport->Fetch(address,
-                     std::string(kPeerLogsPath) + name + "?tail=" + std::to_string(tail),
+    transport->Fetch(address, std::string(kPeerLogsPath) + name + "?tail=" + std::to_string(tail),
                      [owner, respond](Result<HttpResponse> r) {
                        if (r.ok()) return respond(std::move(r).value());
                        respond(ErrorResponse(503, "OwnerUnavailable",
@@ -323,8 +320,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::stri
   po.key_file = c.tls_key;
   a.transport = std::make_unique<HttpPeerTransport>(po);
 
-  a.random = std::make_unique<Random>((uint64_t{std::random_device{}()} << 32) ^
-                                      std::random_device{}());
+  a.random =
+      std::make_unique<Random>((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
   ASSIGN_OR_RETURN(uint64_t incarnation, NextIncarnation(*a.store, a.loop.clock().WallMillis()));
 
   SupervisorOptions so;
@@ -335,8 +332,8 @@ Result<std::unique_ptr<Agent>> Agent::Create(AgentConfig config, const std::stri
   so.active_redistribution = c.active_redistribution;
   so.heartbeat_interval = c.heartbeat_interval;
   so.heartbeat_deadline = c.heartbeat_deadline;
-  a.supervisor = std::make_unique<Supervisor>(so, a.loop.clock(), *a.random, *a.runner,
-                                              *a.store, *a.transport);
+  a.supervisor = std::make_unique<Supervisor>(so, a.loop.clock(), *a.random, *a.runner, *a.store,
+                                              *a.transport);
   Supervisor* sup = a.supervisor.get();
   EventLoop* loop = &a.loop;
   a.runner->SetExitCallback([sup, loop](InstanceId id, const ChildExit& exit) {
@@ -417,9 +414,8 @@ Status Agent::Start() {
 }
 
 void Agent::BeginShutdown(std::function<void()> done) {
-  impl_->loop.Post([this, done = std::move(done)] {
-    impl_->supervisor->BeginShutdown(std::move(done));
-  });
+  impl_->loop.Post(
+      [this, done = std::move(done)] { impl_->supervisor->BeginShutdown(std::move(done)); });
 }
 
 void Agent::KillNow() { impl_->runner->KillAll(); }

@@ -163,7 +163,8 @@ void HttpClient::Send(std::string_view method, std::string_view path, std::strin
     request.set_request_uri(web::uri(std::string(path)));
     std::string content_type = "application/octet-stream";
     // cpprestsdk verifies the certificate against the Host header when there is one.
-    if (!impl_->options.server_name.empty()) request.headers().add("Host", impl_->options.server_name);
+    if (!impl_->options.server_name.empty())
+      request.headers().add("Host", impl_->options.server_name);
     for (const auto& [name, value] : headers) {
       if (EqualsIgnoreCase(name, "Content-Type")) {
         content_type = value;

@@ -4,9 +4,9 @@
 // Connections are kept alive and reused (cpprestsdk pools them per client; back-to-back
 // requests may open a second connection while the first is being returned to the pool). For
 // https the server's certificate is verified against ca_file alone (the system store when no
-// ca_file is given) and its name or IP against the URL's host; with cert_file/key_file the client presents a certificate (mutual
-// TLS). Files are read when a connection is opened, so rotated client certificates are picked up
-// by new connections.
+// ca_file is given) and its name or IP against the URL's host; with cert_file/key_file the client
+// presents a certificate (mutual TLS). Files are read when a connection is opened, so rotated
+// client certificates are picked up by new connections.
 //
 // Every outcome is a Result, never an exception: a response of any status (a 404 is still an
 // answer) is a value; no answer within the timeout is kDeadlineExceeded; a connection that

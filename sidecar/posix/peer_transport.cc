@@ -45,9 +45,8 @@ std::shared_ptr<HttpPeerTransport::Peer> HttpPeerTransport::PeerAt(const std::st
   co.default_timeout = o.timeout;
   Result<std::unique_ptr<HttpClient>> client = HttpClient::Create(co);
   if (!client.ok()) {
-    LOG_WARNING("peer_client_failed", {{"peer", name},
-                                       {"address", address},
-                                       {"error", client.status().ToString()}});
+    LOG_WARNING("peer_client_failed",
+                {{"peer", name}, {"address", address}, {"error", client.status().ToString()}});
     return nullptr;
   }
   auto peer = std::make_shared<Peer>();
@@ -95,9 +94,8 @@ void HttpPeerTransport::Fetch(const std::string& address, const std::string& pat
     done(Unavailable("no client for peer at " + address));
     return;
   }
-  peer->client->Send("GET", path, {}, {}, {}, [peer, done = std::move(done)](auto r) {
-    done(std::move(r));
-  });
+  peer->client->Send("GET", path, {}, {}, {},
+                     [peer, done = std::move(done)](auto r) { done(std::move(r)); });
 }
 
 PeerTransportStats HttpPeerTransport::stats() const {

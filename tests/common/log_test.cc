@@ -11,7 +11,8 @@ TEST(LogTest, FormatsKeyValuePairsAndQuotesWhereNeeded) {
             "level=info event=child_started workload=ingest-7 pid=42 ok=true");
   EXPECT_EQ(FormatLogLine(LogLevel::kWarning, "bad", {{"msg", "a \"b\"=c"}}),
             "level=warn event=bad msg=\"a \\\"b\\\"=c\"");
-  EXPECT_EQ(FormatLogLine(LogLevel::kError, "e", {{"empty", ""}}), "level=error event=e empty=\"\"");
+  EXPECT_EQ(FormatLogLine(LogLevel::kError, "e", {{"empty", ""}}),
+            "level=error event=e empty=\"\"");
 }
 
 TEST(LogTest, CaptureSeesLinesAtOrAboveTheMinimumLevel) {

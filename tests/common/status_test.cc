@@ -32,8 +32,9 @@ TEST(StatusTest, CarriesCodeMessageAndField) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.field(), "spec.restart");
-  EXPECT_EQ(s.ToString(),
-            "INVALID_ARGUMENT: must be one of permanent, transient, temporary (field spec.restart)");
+  EXPECT_EQ(
+      s.ToString(),
+      "INVALID_ARGUMENT: must be one of permanent, transient, temporary (field spec.restart)");
   EXPECT_EQ(s.WithContext("document 2").message(),
             "document 2: must be one of permanent, transient, temporary");
   EXPECT_EQ(s.WithContext("document 2").field(), "spec.restart");

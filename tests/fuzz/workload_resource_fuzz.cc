@@ -39,8 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     (void)herd::k8s::FinalizerPatch(*r, true);
   }
-  if (object.is_object() && object.contains("a") && object.contains("b") && object["a"].is_object() &&
-      object["b"].is_object() && !HasNull(object["b"])) {
+  if (object.is_object() && object.contains("a") && object.contains("b") &&
+      object["a"].is_object() && object["b"].is_object() && !HasNull(object["b"])) {
     nlohmann::json patched = object["a"];
     patched.merge_patch(herd::k8s::CreateMergePatch(object["a"], object["b"]));
     if (patched != object["b"]) std::abort();

@@ -9,8 +9,8 @@
 #include <string>
 #include <thread>
 
-#include "tests/testing/child_process.h"
 #include "k8s/cpprest_kube_client.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/fake_kube_server.h"
 
 namespace herd::k8s {

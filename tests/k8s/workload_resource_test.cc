@@ -86,12 +86,14 @@ TEST(WorkloadResourceTest, FinalizerPatchKeepsOthersAndGuardsTheVersion) {
 }
 
 TEST(WorkloadResourceTest, MergePatchNullsRemovedKeysAndRecursesIntoObjects) {
-  json from = {{"phase", "Running"}, {"pid", 10}, {"lastExit", {{"code", 1}, {"at", "t"}}},
+  json from = {{"phase", "Running"},
+               {"pid", 10},
+               {"lastExit", {{"code", 1}, {"at", "t"}}},
                {"conditions", json::array({{{"type", "Ready"}}})}};
-  json to = {{"phase", "Running"}, {"lastExit", {{"code", 2}, {"at", "t"}}},
+  json to = {{"phase", "Running"},
+             {"lastExit", {{"code", 2}, {"at", "t"}}},
              {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}};
-  EXPECT_EQ(CreateMergePatch(from, to),
-            json::parse(R"({"pid": null, "lastExit": {"code": 2},
+  EXPECT_EQ(CreateMergePatch(from, to), json::parse(R"({"pid": null, "lastExit": {"code": 2},
                             "conditions": [{"type": "Ready", "status": "True"}]})"));
   EXPECT_TRUE(CreateMergePatch(to, to).empty());
   EXPECT_EQ(CreateMergePatch(json::object(), to), to);

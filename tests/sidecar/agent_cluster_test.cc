@@ -1,24 +1,24 @@
 // Real `herd agent` processes on loopback with real children (issue 5's integration tests):
 // apply 300 workloads, kill -9 an agent, SIGTERM another, restart the whole cluster, apply
 // twice, and feed it bad input. Copies are counted as real OS processes by their argv marker.
+#include "tests/testing/agent_cluster.h"
+
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "tests/sidecar/http_test_certs.h"
-#include "tests/testing/agent_cluster.h"
 
 namespace herd::testing {
 namespace {
 
+using sidecar::HttpResponse;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using sidecar::HttpResponse;
 
 AgentClusterOptions Options(int members = 3) {
   AgentClusterOptions o;
@@ -36,8 +36,10 @@ std::string Summary(const std::map<std::string, int>& copies, const std::set<std
   int missing = 0, doubled = 0, extra = 0;
   for (const std::string& n : names) {
     auto it = copies.find(n);
-    if (it == copies.end()) ++missing;
-    else if (it->second > 1) ++doubled;
+    if (it == copies.end())
+      ++missing;
+    else if (it->second > 1)
+      ++doubled;
   }
   for (const auto& [n, c] : copies) extra += names.count(n) ? 0 : 1;
   return "missing=" + std::to_string(missing) + " doubled=" + std::to_string(doubled) +
@@ -74,8 +76,7 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
       cluster.Call(0, "POST", "/v1/workloads", cluster.SleeperYaml("w", 300), "application/yaml");
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   ASSERT_EQ(applied->status, 201) << applied->body;
-  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
-                              seconds(30)))
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); }, seconds(30)))
       << Summary(cluster.CountCopies(), names);
 
   // kill -9 the busiest owner: its children die with it and the survivors take over.
@@ -83,8 +84,7 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
   ASSERT_GE(victim, 0);
   cluster.Kill(victim);
   const int via = victim == 0 ? 1 : 0;
-  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
-                              seconds(30)))
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); }, seconds(30)))
       << "after kill -9 of " << cluster.name(victim) << ": "
       << Summary(cluster.CountCopies(), names);
   nlohmann::json count = Json(cluster.Call(via, "GET", "/v1/children/count"));
@@ -123,16 +123,15 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
       },
       seconds(60)));
   EXPECT_FALSE(doubled);
-  EXPECT_LT(longest_gap, seconds(5)) << "a handoff left a workload without a copy for "
-                                      << std::chrono::duration_cast<milliseconds>(longest_gap).count()
-                                      << " ms";
-  std::printf("handoff: longest gap %lld ms\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<milliseconds>(longest_gap).count()));
+  EXPECT_LT(longest_gap, seconds(5))
+      << "a handoff left a workload without a copy for "
+      << std::chrono::duration_cast<milliseconds>(longest_gap).count() << " ms";
+  std::printf(
+      "handoff: longest gap %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<milliseconds>(longest_gap).count()));
   ASSERT_TRUE(WIFEXITED(*status)) << *status;
   EXPECT_EQ(WEXITSTATUS(*status), 0);
-  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
-                              seconds(30)))
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); }, seconds(30)))
       << "after SIGTERM of " << cluster.name(leaving) << ": "
       << Summary(cluster.CountCopies(), names);
 
@@ -142,8 +141,7 @@ TEST(AgentClusterTest, ThreeHundredWorkloadsSurviveKillShutdownAndRestart) {
   EXPECT_TRUE(cluster.CountCopies().empty());
   cluster.StartAll();
   ASSERT_TRUE(cluster.WaitAllReady());
-  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
-                              seconds(30)))
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); }, seconds(30)))
       << "after a whole-cluster restart: " << Summary(cluster.CountCopies(), names);
   for (int i = 0; i < 3; ++i) {
     nlohmann::json c = Json(cluster.Call(i, "GET", "/v1/children/count"));
@@ -158,8 +156,7 @@ TEST(AgentClusterTest, ApplyingTheSameFileTwiceRestartsNothing) {
   const std::string yaml = cluster.SleeperYaml("same", 20);
   const std::set<std::string> names = Names("same", 20);
   ASSERT_EQ(cluster.Call(1, "POST", "/v1/workloads", yaml)->status, 201);
-  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
-                              seconds(20)));
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); }, seconds(20)));
   nlohmann::json before = Json(cluster.Call(0, "GET", "/v1/workloads"));
 
   Result<HttpResponse> again = cluster.Call(2, "POST", "/v1/workloads", yaml);
@@ -192,8 +189,9 @@ TEST(AgentClusterTest, BadInputGetsClearErrorsAndLosesNothing) {
   EXPECT_EQ(Json(r)["error"]["field"], "spec.maxRestarts") << r->body;
 
   // One bad document: nothing of the request is applied.
-  r = cluster.Call(0, "POST", "/v1/workloads",
-                   cluster.SleeperYaml("half", 2) + "metadata: {name: Bad_Name}\nspec: {command: [x]}\n");
+  r = cluster.Call(
+      0, "POST", "/v1/workloads",
+      cluster.SleeperYaml("half", 2) + "metadata: {name: Bad_Name}\nspec: {command: [x]}\n");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 400) << r->body;
 
@@ -219,8 +217,7 @@ TEST(AgentClusterTest, CorruptLogTailIsCutAndTheRestKept) {
   }
   cluster.Start(0);
   ASSERT_TRUE(cluster.WaitReady(0)) << cluster.log_path(0);
-  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(Names("d", 5)); },
-                              seconds(20)));
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(Names("d", 5)); }, seconds(20)));
   std::ifstream agent_log(cluster.log_path(0));
   std::string text((std::istreambuf_iterator<char>(agent_log)), {});
   EXPECT_NE(text.find("store_log_tail_cut"), std::string::npos) << "the cut should be logged";
@@ -235,9 +232,10 @@ TEST(AgentClusterTest, PeersWithoutAClusterCertificateCannotJoin) {
   AgentClusterOptions o = Options();
   for (int i = 0; i < 3; ++i) {
     const sidecar::testing::TestCa& ca = i == 2 ? rogue_ca : cluster_ca;
-    sidecar::testing::CertFiles c = pki.Issue(ca, "herd-" + std::to_string(i), "herd-" + std::to_string(i));
-    o.member_flags[i] = {"--tls-cert", c.cert_file, "--tls-key", c.key_file, "--tls-ca",
-                         ca.cert_file()};
+    sidecar::testing::CertFiles c =
+        pki.Issue(ca, "herd-" + std::to_string(i), "herd-" + std::to_string(i));
+    o.member_flags[i] = {"--tls-cert", c.cert_file, "--tls-key",
+                         c.key_file,   "--tls-ca",  ca.cert_file()};
   }
   AgentCluster cluster(o);
   cluster.StartAll();
@@ -245,16 +243,17 @@ TEST(AgentClusterTest, PeersWithoutAClusterCertificateCannotJoin) {
   ASSERT_TRUE(cluster.WaitReady(1));
   ASSERT_EQ(cluster.Call(0, "POST", "/v1/workloads", cluster.SleeperYaml("tls", 10))->status, 201);
   const std::set<std::string> names = Names("tls", 10);
-  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); },
-                              seconds(20)));
+  ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); }, seconds(20)));
   // The two members with cluster certificates share the map; the rogue has none of it.
   ASSERT_TRUE(cluster.WaitFor(
       [&] { return Json(cluster.Call(1, "GET", "/v1/workloads"))["items"].size() == 10; },
       seconds(10)));
   EXPECT_EQ(Json(cluster.Call(2, "GET", "/v1/workloads"))["items"].size(), 0u);
   for (const auto& m : Json(cluster.Call(0, "GET", "/v1/members"))["items"]) {
-    if (m["name"] == "herd-2") EXPECT_NE(m["status"], "alive") << m.dump();
-    else EXPECT_EQ(m["status"], "alive") << m.dump();
+    if (m["name"] == "herd-2")
+      EXPECT_NE(m["status"], "alive") << m.dump();
+    else
+      EXPECT_EQ(m["status"], "alive") << m.dump();
   }
 }
 

@@ -30,9 +30,9 @@ TEST(AgentConfigTest, DefaultsMatchTheSpec) {
 
 TEST(AgentConfigTest, FlagsInBothSpellings) {
   Result<AgentConfig> c =
-      Parse({"--name", "a", "--members=a=127.0.0.1:1,b=127.0.0.1:2", "--strategy",
-             "uniform_quorum", "--redistribution=active", "--heartbeat-deadline", "3s",
-             "--allow-root", "--wall-clock-offset", "-5m"});
+      Parse({"--name", "a", "--members=a=127.0.0.1:1,b=127.0.0.1:2", "--strategy", "uniform_quorum",
+             "--redistribution=active", "--heartbeat-deadline", "3s", "--allow-root",
+             "--wall-clock-offset", "-5m"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->name, "a");
   EXPECT_EQ(c->members.size(), 2u);

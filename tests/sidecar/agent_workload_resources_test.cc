@@ -4,8 +4,8 @@
 // conflicts are reported in status; watch faults and a dead owner lose or double nothing.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -59,8 +59,8 @@ class WorkloadResourcesTest : public ::testing::Test {
     ASSERT_TRUE(kc_.store().Create(Ref(), object).ok()) << name;
   }
 
-  // Every resource in `names` runs exactly once and is Running at the resource generation `generation`, its status
-  // names the member and the pid of the one process that runs it.
+  // Every resource in `names` runs exactly once and is Running at the resource generation
+  // `generation`, its status names the member and the pid of the one process that runs it.
   bool AllRunning(const std::set<std::string>& names, int64_t generation = 1) {
     const std::map<std::string, int> copies = kc_.agents().CountCopies();
     for (const std::string& name : names) {
@@ -80,7 +80,9 @@ class WorkloadResourcesTest : public ::testing::Test {
   }
 
   // For failure messages: what the server holds for `name`.
-  std::string Describe(const std::string& name) { return name + ": " + kc_.GetResource(name).dump(); }
+  std::string Describe(const std::string& name) {
+    return name + ": " + kc_.GetResource(name).dump();
+  }
 
   KubeAgentCluster kc_{3};
 };
@@ -89,7 +91,8 @@ TEST_F(WorkloadResourcesTest, ResourcesRunOnceWithStatusUpdatesAndDeletion) {
   const std::set<std::string> names = AgentCluster::Names("cr", 12);
   for (const std::string& n : names) Create(n);
   ASSERT_TRUE(AgentCluster::WaitFor([&] { return AllRunning(names); }, seconds(30)))
-      << kc_.agents().log_path(0) << "\n" << Describe("cr-0");
+      << kc_.agents().log_path(0) << "\n"
+      << Describe("cr-0");
   for (const std::string& n : names) {
     json r = kc_.GetResource(n);
     EXPECT_EQ(r["metadata"]["finalizers"], json::array({"herd.dev/stop-workload"})) << n;
@@ -124,8 +127,8 @@ TEST_F(WorkloadResourcesTest, ResourcesRunOnceWithStatusUpdatesAndDeletion) {
   std::set<std::string> rest = names;
   rest.erase("cr-2");
   rest.erase("cr-3");
-  ASSERT_TRUE(AgentCluster::WaitFor([&] { return kc_.agents().RunsExactlyOnce(rest); },
-                                    seconds(20)));
+  ASSERT_TRUE(
+      AgentCluster::WaitFor([&] { return kc_.agents().RunsExactlyOnce(rest); }, seconds(20)));
 
   // The owner of cr-0 dies: the new owner runs it and reports itself.
   const std::string owner = kc_.GetResource("cr-0")["status"]["owner"];
@@ -145,9 +148,9 @@ TEST_F(WorkloadResourcesTest, BadSpecsAndNameConflictsAreReported) {
   json bad = kc_.SleeperResource("bad");
   bad["spec"]["restart"] = "sometimes";
   Create("bad", bad);
-  ASSERT_EQ(kc_.agents().Call(0, "POST", "/v1/workloads", kc_.agents().SleeperYaml("taken", 1))
-                ->status,
-            201);
+  ASSERT_EQ(
+      kc_.agents().Call(0, "POST", "/v1/workloads", kc_.agents().SleeperYaml("taken", 1))->status,
+      201);
   Create("taken-0");
   ASSERT_TRUE(AgentCluster::WaitFor(
       [&] {
@@ -181,10 +184,19 @@ TEST_F(WorkloadResourcesTest, WatchFaultsLoseAndDoubleNothing) {
       Create(n);
     }
     switch (round) {
-      case 0: kc_.kube().DropStreams(); break;
-      case 1: kc_.kube().Compact(); kc_.kube().DropStreams(); break;  // resume gets 410: relist
-      case 2: kc_.kube().FailNextRequests(6); kc_.kube().DropStreams(); break;
-      default: break;
+      case 0:
+        kc_.kube().DropStreams();
+        break;
+      case 1:
+        kc_.kube().Compact();
+        kc_.kube().DropStreams();
+        break;  // resume gets 410: relist
+      case 2:
+        kc_.kube().FailNextRequests(6);
+        kc_.kube().DropStreams();
+        break;
+      default:
+        break;
     }
   }
   ASSERT_TRUE(AgentCluster::WaitFor([&] { return AllRunning(names); }, seconds(40)))

@@ -1,7 +1,5 @@
 #include "tests/telemetry/prometheus_server.h"
 
-#include "tests/testing/child_process.h"
-
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -17,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "tests/testing/child_process.h"
 
 namespace herd::testing {
 

@@ -1,7 +1,5 @@
 #include "tests/testing/agent_cluster.h"
 
-#include "tests/testing/child_process.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -17,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "tests/testing/child_process.h"
 
 namespace herd::testing {
 namespace {
@@ -79,12 +79,22 @@ void AgentCluster::Start(int i) {
   if (running(i)) return;
   const std::string mdir = dir_ + "/" + name(i);
   mkdir(mdir.c_str(), 0755);
-  std::vector<std::string> args = {
-      options_.herd_binary, "agent", "--name", name(i), "--members", MemberList(),
-      "--api-address", "127.0.0.1:" + std::to_string(members_[i].api_port),
-      "--peer-address", "127.0.0.1:" + std::to_string(members_[i].peer_port),
-      "--metrics-address", "127.0.0.1:" + std::to_string(members_[i].metrics_port),
-      "--data-dir", data_dir(i), "--heartbeat-deadline", options_.heartbeat_deadline};
+  std::vector<std::string> args = {options_.herd_binary,
+                                   "agent",
+                                   "--name",
+                                   name(i),
+                                   "--members",
+                                   MemberList(),
+                                   "--api-address",
+                                   "127.0.0.1:" + std::to_string(members_[i].api_port),
+                                   "--peer-address",
+                                   "127.0.0.1:" + std::to_string(members_[i].peer_port),
+                                   "--metrics-address",
+                                   "127.0.0.1:" + std::to_string(members_[i].metrics_port),
+                                   "--data-dir",
+                                   data_dir(i),
+                                   "--heartbeat-deadline",
+                                   options_.heartbeat_deadline};
   if (geteuid() == 0) args.push_back("--allow-root");  // tests run as root in CI
   args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   if (auto it = options_.member_flags.find(i); it != options_.member_flags.end()) {
@@ -176,8 +186,7 @@ std::string AgentCluster::SleeperYaml(const std::string& prefix, int count, int 
     const std::string name = prefix + "-" + std::to_string(k);
     out += "apiVersion: herd.dev/v1alpha1\nkind: Workload\nmetadata: {name: " + name +
            "}\nspec:\n  command: [\"" + options_.sleeper_binary + "\", \"" + run_ + "-" + name +
-           "\"]\n  shutdownTimeoutSeconds: " + std::to_string(shutdown_timeout_seconds) +
-           "\n---\n";
+           "\"]\n  shutdownTimeoutSeconds: " + std::to_string(shutdown_timeout_seconds) + "\n---\n";
   }
   return out;
 }
@@ -225,8 +234,7 @@ std::vector<std::pair<pid_t, std::string>> AgentCluster::Copies() const {
   return out;
 }
 
-bool AgentCluster::WaitFor(const std::function<bool()>& done,
-                           std::chrono::milliseconds deadline) {
+bool AgentCluster::WaitFor(const std::function<bool()>& done, std::chrono::milliseconds deadline) {
   return testing::WaitFor(done, deadline, std::chrono::milliseconds(10));  // /proc scans cost
 }
 

@@ -33,8 +33,8 @@ namespace herd::testing {
 
 struct AgentClusterOptions {
   int members = 3;
-  std::string herd_binary;    // build/herd
-  std::string sleeper_binary;  // build/herd-sleeper
+  std::string herd_binary;               // build/herd
+  std::string sleeper_binary;            // build/herd-sleeper
   std::vector<std::string> extra_flags;  // for every agent, e.g. {"--strategy", "uniform_quorum"}
   std::map<int, std::vector<std::string>> member_flags;  // for one member, after extra_flags
   std::string heartbeat_deadline = "1s";

@@ -121,10 +121,11 @@ int main(int argc, char** argv) {
                    r.applies, r.faults);
     }
   }
-  std::printf("{\"seeds\":%llu,\"failures\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
-              "\"max_settle_ms\":%lld}\n",
-              static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(failures),
-              static_cast<unsigned long long>(lost), static_cast<unsigned long long>(duplicates),
-              static_cast<long long>(max_settle));
+  std::printf(
+      "{\"seeds\":%llu,\"failures\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
+      "\"max_settle_ms\":%lld}\n",
+      static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(failures),
+      static_cast<unsigned long long>(lost), static_cast<unsigned long long>(duplicates),
+      static_cast<long long>(max_settle));
   return failures == 0 ? 0 : 1;
 }

@@ -48,8 +48,8 @@ KubeAgentCluster::KubeAgentCluster(int members, std::vector<std::string> extra_f
       << "clusters: [{name: fake, cluster: {server: 'http://127.0.0.1:" << kube_.port()
       << "'}}]\nusers: [{name: u, user: {token: " << kToken << "}}]\n"
       << "contexts: [{name: fake, context: {cluster: fake, user: u, namespace: herd}}]\n";
-  std::vector<std::string> flags = {"--members", "auto", "--kubeconfig", kubeconfig,
-                                    "--service", "herd"};
+  std::vector<std::string> flags = {"--members", "auto",      "--kubeconfig",
+                                    kubeconfig,  "--service", "herd"};
   flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
   agents_.options().extra_flags = std::move(flags);
 }

@@ -20,8 +20,8 @@ SimCluster::SimCluster(const SimClusterOptions& options)
     traced_ = true;
     SetMinLogLevel(LogLevel::kDebug);
     SetLogSink([this](LogLevel, const std::string& line) {
-      std::fprintf(stderr, "[%9.3fs] %s\n",
-                   std::chrono::duration<double>(clock_.Elapsed()).count(), line.c_str());
+      std::fprintf(stderr, "[%9.3fs] %s\n", std::chrono::duration<double>(clock_.Elapsed()).count(),
+                   line.c_str());
     });
   }
 }

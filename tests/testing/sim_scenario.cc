@@ -12,9 +12,9 @@
 namespace herd::testing {
 namespace {
 
+using sidecar::WorkloadSpec;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using sidecar::WorkloadSpec;
 
 class Scenario {
  public:
@@ -29,8 +29,7 @@ class Scenario {
   void Trace(const std::string& what) {
     if (o_.trace) {
       std::fprintf(stderr, "[%9.3fs] scenario %s\n",
-                   std::chrono::duration<double>(cluster_.clock().Elapsed()).count(),
-                   what.c_str());
+                   std::chrono::duration<double>(cluster_.clock().Elapsed()).count(), what.c_str());
     }
   }
   int RandomUp() {
@@ -223,8 +222,8 @@ std::string Scenario::CheckInvariants(ScenarioResult* counts) {
         std::fprintf(stderr, "ctx %s: %s\nctx %s: %s\n", cluster_.name(up[0]).c_str(),
                      dump(first).c_str(), cluster_.name(up[k]).c_str(), dump(other).c_str());
       }
-      return "maps differ between " + cluster_.name(up[0]) + " and " + cluster_.name(up[k]) +
-             " (" + std::to_string(first.size()) + " vs " + std::to_string(other.size()) +
+      return "maps differ between " + cluster_.name(up[0]) + " and " + cluster_.name(up[k]) + " (" +
+             std::to_string(first.size()) + " vs " + std::to_string(other.size()) +
              " keys, contexts " + (other.context() == first.context() ? "equal" : "differ") + ")";
     }
     std::string mismatch;
@@ -346,8 +345,8 @@ ScenarioResult Scenario::Run() {
     if (why.empty() || cluster_.clock().Elapsed() >= deadline) break;
     cluster_.RunFor(milliseconds(100));
   }
-  r.settle_ms = std::chrono::duration_cast<milliseconds>(cluster_.clock().Elapsed() - settle_start)
-                    .count();
+  r.settle_ms =
+      std::chrono::duration_cast<milliseconds>(cluster_.clock().Elapsed() - settle_start).count();
   if (why.empty()) {
     // Stable, not a lucky instant: the invariants still hold a while later.
     cluster_.RunFor(seconds(3));
