@@ -46,7 +46,7 @@ tsan: deps ## build and run unit+sim tests under TSan
 	cmake --build build-tsan -j$(JOBS) --target fast-tests
 	cd build-tsan && $(SAN_SEEDS) $(CTEST) -L 'unit|sim'
 
-fuzz: deps ## build the libFuzzer targets with clang and run each for FUZZ_SECONDS (60)
+fuzz: deps ## build the libFuzzer targets with clang, run each to FUZZ_RUNS (1M) executions
 	@scripts/fuzz.sh
 
 format: ## clang-format the C++ sources in place

@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpprest-dev libyaml-cpp-dev prometheus-cpp-dev libssl-dev nlohmann-json3-dev
   runc busybox-static nftables iproute2 procps psmisc
-  prometheus shellcheck unzip python3
+  prometheus shellcheck unzip python3 jq
 )
 
 missing=()
