@@ -31,17 +31,22 @@ namespace herd::sidecar::launch {
 inline constexpr int kStatusFd = 3;
 inline constexpr int kLaunchFailedExit = 127;
 
-// A real-time signal nobody sends by accident. SIGRTMIN is a glibc function, hence inline.
-inline int HardKillSignal() { return SIGRTMIN + 1; }
+// A real-time signal nobody sends by accident: glibc's SIGRTMIN + 1 (glibc keeps the kernel's
+// 32 and 33 for itself). A constant, since herd-launch runs without libc; the runtime test
+// checks it against SIGRTMIN.
+inline constexpr int kHardKillSignal = 35;
+inline int HardKillSignal() { return kHardKillSignal; }
 
 // The signals the shim handles itself (the forwarded ones, SIGCHLD and the hard kill): blocked
-// in the shim from its spawn on and waited for with sigwaitinfo; unblocked for the command.
+// in the shim from its spawn on and waited for; unblocked for the command.
+inline constexpr int kShimSignals[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
+                                       SIGUSR1, SIGUSR2, SIGCHLD, kHardKillSignal};
+
+// kShimSignals as a sigset_t (for the runner's posix_spawn attributes; not in the shim).
 inline sigset_t ShimSignals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD, HardKillSignal()}) {
-    sigaddset(&set, s);
-  }
+  for (int s : kShimSignals) sigaddset(&set, s);
   return set;
 }
 

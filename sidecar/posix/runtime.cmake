@@ -12,11 +12,17 @@ herd_library(herd_fake_runner
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/../fake_process_runner.cc
   DEPS herd_common)
 
-# The shim: tiny and linked statically where the toolchain allows it (fast to exec, no library
-# lookups at every child start). Lands at build/herd-launch, next to build/herd.
+# The shim: one per child, so it must start fast. On x86-64 it is built without libc (raw
+# system calls, its own _start; see launch_main.cc), elsewhere linked statically. Lands at
+# build/herd-launch, next to build/herd.
 add_executable(herd-launch ${CMAKE_CURRENT_LIST_DIR}/launch_main.cc)
 target_include_directories(herd-launch PRIVATE ${PROJECT_SOURCE_DIR})
 set_target_properties(herd-launch PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
-if(NOT HERD_SANITIZER)
+if(NOT HERD_SANITIZER AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  target_compile_definitions(herd-launch PRIVATE HERD_LAUNCH_NOLIBC)
+  target_compile_options(herd-launch PRIVATE -ffreestanding -fno-stack-protector -fno-exceptions
+                         -fno-rtti -fno-asynchronous-unwind-tables -fno-pie -fno-builtin)
+  target_link_options(herd-launch PRIVATE -static -nostdlib -no-pie)
+elseif(NOT HERD_SANITIZER)
   target_link_options(herd-launch PRIVATE -static)
 endif()
