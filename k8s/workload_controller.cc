@@ -109,9 +109,7 @@ bool WorkloadController::IsAlive(const std::string& member) const {
 }
 
 bool WorkloadController::IsWriter(const std::string& name) const {
-  if (alive_.empty()) return false;
-  std::vector<std::string_view> order = sidecar::RendezvousOrder(name, alive_);
-  return !order.empty() && order.front() == supervisor_.name();
+  return !alive_.empty() && sidecar::RendezvousFirst(name, alive_) == supervisor_.name();
 }
 
 void WorkloadController::Reconcile(const std::string& name) {

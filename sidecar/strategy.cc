@@ -94,6 +94,20 @@ uint64_t RendezvousWeight(std::string_view workload, std::string_view member) {
   return SplitMix64(fnv(workload) ^ SplitMix64(fnv(member)));
 }
 
+std::string_view RendezvousFirst(std::string_view workload,
+                                 const std::vector<std::string>& members) {
+  std::string_view best;
+  uint64_t best_weight = 0;
+  for (const std::string& m : members) {
+    const uint64_t w = RendezvousWeight(workload, m);
+    if (best.empty() || w > best_weight || (w == best_weight && m < best)) {
+      best = m;
+      best_weight = w;
+    }
+  }
+  return best;
+}
+
 std::vector<std::string_view> RendezvousOrder(std::string_view workload,
                                               const std::vector<std::string>& members) {
   std::vector<std::pair<uint64_t, std::string_view>> scored;

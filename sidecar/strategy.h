@@ -58,6 +58,11 @@ uint64_t RendezvousWeight(std::string_view workload, std::string_view member);
 std::vector<std::string_view> RendezvousOrder(std::string_view workload,
                                               const std::vector<std::string>& members);
 
+// RendezvousOrder(workload, members).front() without the allocation and the sort; "" for no
+// members.
+std::string_view RendezvousFirst(std::string_view workload,
+                                 const std::vector<std::string>& members);
+
 // Quorum by Horde's rule over `known` members (declared or seen, without shutting_down ones):
 // with an even count, the member with the lowest name is left out of the count; quorum holds
 // when more than half of the counted members are in `reachable`.

@@ -454,9 +454,9 @@ void Supervisor::ScanOrphans() {
   if (alive.empty()) return;
   const Clock::TimePoint now = clock_.Now();
   for (const std::string& name : orphans) {
+    if (RendezvousFirst(name, alive) != options_.name) continue;  // another survivor's
     std::optional<WorkloadRecord> rec = ReadWorkload(name);
     if (!rec || IsFinished(name, *rec)) continue;  // finished stays finished (Horde #4)
-    if (RendezvousOrder(name, alive).front() != options_.name) continue;
     Clock::Duration delay{0};
     if (strategy_->needs_quorum()) {
       // The minority stops its copies when it loses quorum; wait out its shutdown timeout so

@@ -81,6 +81,15 @@ TEST(StrategyTest, BoundedLoadKeepsEveryMemberUnderTheCap) {
   for (const auto& [m, n] : load) EXPECT_LE(n, static_cast<size_t>(1.25 * 200 + 1)) << m;
 }
 
+TEST(StrategyTest, RendezvousFirstIsTheHeadOfTheOrder) {
+  const std::vector<std::string> members = {"m0", "m1", "m2", "m3", "m4"};
+  for (int k = 0; k < 500; ++k) {
+    const std::string w = "w" + std::to_string(k);
+    EXPECT_EQ(RendezvousFirst(w, members), RendezvousOrder(w, members).front()) << w;
+  }
+  EXPECT_EQ(RendezvousFirst("w", {}), "");
+}
+
 TEST(StrategyTest, RandomReplaysFromItsSeed) {
   Random r1(5), r2(5);
   auto a = MakeStrategy(StrategyKind::kRandom, r1);
