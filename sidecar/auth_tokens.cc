@@ -172,13 +172,11 @@ void StaticTokens::MaybeReloadLocked() {
   last_check_ = now;
   Result<FileStamp> stamp = source_->Stat();
   if (stamp.ok() && (*stamp == stamp_ || (bad_stamp_ && *stamp == *bad_stamp_))) return;
-  Result<TokenTable> table = Status::Ok();
-  if (!stamp.ok()) {
-    table = stamp.status();
-  } else {
-    Result<std::string> text = source_->Read();
-    table = text.ok() ? TokenTable::Parse(*text) : Result<TokenTable>(text.status());
-  }
+  Result<TokenTable> table = [&]() -> Result<TokenTable> {
+    if (!stamp.ok()) return stamp.status();
+    ASSIGN_OR_RETURN(std::string text, source_->Read());
+    return TokenTable::Parse(text);
+  }();
   if (!table.ok()) {
     if (stamp.ok()) bad_stamp_ = *stamp;
     const std::string error(table.status().message());

@@ -437,7 +437,9 @@ TEST(RequireAuthAsyncTest, AnswersWhenTheReviewComesBack) {
     r.headers.Set("Authorization", "Bearer " + token);
     h(std::move(r), [&](HttpResponse resp) {
       codes.push_back(resp.status);
-      if (resp.status == 201) EXPECT_EQ(resp.body, "the body");
+      if (resp.status == 201) {
+        EXPECT_EQ(resp.body, "the body");
+      }
     });
   }
   EXPECT_TRUE(codes.empty());
