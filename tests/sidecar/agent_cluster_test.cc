@@ -157,7 +157,18 @@ TEST(AgentClusterTest, ApplyingTheSameFileTwiceRestartsNothing) {
   const std::set<std::string> names = Names("same", 20);
   ASSERT_EQ(cluster.Call(1, "POST", "/v1/workloads", yaml)->status, 201);
   ASSERT_TRUE(cluster.WaitFor([&] { return cluster.RunsExactlyOnce(names); }, seconds(20)));
-  nlohmann::json before = Json(cluster.Call(0, "GET", "/v1/workloads"));
+  // The processes run before every owner's Running status (with its pid) reaches member 0.
+  nlohmann::json before;
+  ASSERT_TRUE(cluster.WaitFor(
+      [&] {
+        before = Json(cluster.Call(0, "GET", "/v1/workloads"));
+        if (before["items"].size() != names.size()) return false;
+        for (const auto& item : before["items"]) {
+          if (item["status"].value("phase", "") != "Running") return false;
+        }
+        return true;
+      },
+      seconds(20)));
 
   Result<HttpResponse> again = cluster.Call(2, "POST", "/v1/workloads", yaml);
   ASSERT_TRUE(again.ok());
