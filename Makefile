@@ -34,7 +34,7 @@ bench: build ## run the benchmarks; JSON lands in build/bench/
 	@scripts/bench.sh $(BUILD)
 
 # Sanitizer runs take every unit and sim test, with fewer random seeds (10x slower builds).
-SAN_SEEDS := HERD_SIM_MAX_SEEDS=20 HERD_SEEDS=200
+SAN_SEEDS := HERD_SIM_MAX_SEEDS=8 HERD_SEEDS=100
 
 asan: deps ## build and run unit+sim tests under ASan+UBSan
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHERD_SANITIZER=address,undefined
