@@ -115,9 +115,7 @@ long WaitSignal(Mask mask, long timeout_ns) {
   } ts = {timeout_ns / 1'000'000'000L, timeout_ns % 1'000'000'000L};
   return Sys(SYS_rt_sigtimedwait, P(&mask), P(info), timeout_ns < 0 ? 0 : P(&ts), kSigsetBytes);
 }
-long Wait(long pid, int* status, int options) {
-  return Sys(SYS_wait4, pid, P(status), options, 0);
-}
+long Wait(long pid, int* status, int options) { return Sys(SYS_wait4, pid, P(status), options, 0); }
 struct Limit {
   uint64_t cur, max;
 };
@@ -163,21 +161,36 @@ class Text {
 // strerror's words for what a start can run into.
 const char* ErrorText(long err) {
   switch (err) {
-    case EPERM: return "Operation not permitted";
-    case ENOENT: return "No such file or directory";
-    case EACCES: return "Permission denied";
-    case ENOEXEC: return "Exec format error";
-    case ENOMEM: return "Cannot allocate memory";
-    case E2BIG: return "Argument list too long";
-    case ENOTDIR: return "Not a directory";
-    case EISDIR: return "Is a directory";
-    case ELOOP: return "Too many levels of symbolic links";
-    case ETXTBSY: return "Text file busy";
-    case EINVAL: return "Invalid argument";
-    case EAGAIN: return "Resource temporarily unavailable";
-    case EMFILE: return "Too many open files";
-    case ENAMETOOLONG: return "File name too long";
-    default: return "system error";
+    case EPERM:
+      return "Operation not permitted";
+    case ENOENT:
+      return "No such file or directory";
+    case EACCES:
+      return "Permission denied";
+    case ENOEXEC:
+      return "Exec format error";
+    case ENOMEM:
+      return "Cannot allocate memory";
+    case E2BIG:
+      return "Argument list too long";
+    case ENOTDIR:
+      return "Not a directory";
+    case EISDIR:
+      return "Is a directory";
+    case ELOOP:
+      return "Too many levels of symbolic links";
+    case ETXTBSY:
+      return "Text file busy";
+    case EINVAL:
+      return "Invalid argument";
+    case EAGAIN:
+      return "Resource temporarily unavailable";
+    case EMFILE:
+      return "Too many open files";
+    case ENAMETOOLONG:
+      return "File name too long";
+    default:
+      return "system error";
   }
 }
 
