@@ -125,6 +125,22 @@ struct CppRestKubeClient::Impl {
   }
 
   // Sends a request whose whole answer is one JSON document.
+  // `method` `path` with `body` as JSON of `content_type`; the answer as SendJson gives it.
+  Result<nlohmann::json> SendBody(const std::string& method, const std::string& path,
+                                  const nlohmann::json& body, const char* content_type) {
+    const std::string what = method + " " + path;
+    ASSIGN_OR_RETURN(web::http::http_request request, Request(method, path));
+    try {
+      // Bytes, not set_body(std::string): cpprestsdk reinterprets a string buffer's type there.
+      std::string text = body.dump();
+      request.set_body(std::vector<unsigned char>(text.begin(), text.end()));
+      request.headers().set_content_type(content_type);
+    } catch (const std::exception& e) {
+      return Internal(what + ": " + e.what());
+    }
+    return SendJson(std::move(request), what);
+  }
+
   Result<nlohmann::json> SendJson(web::http::http_request request, const std::string& what) {
     RETURN_IF_ERROR(bucket.Acquire());
     try {
@@ -274,31 +290,12 @@ Status CppRestKubeClient::Watch(const std::string& path, const WatchOptions& opt
 
 Result<nlohmann::json> CppRestKubeClient::Patch(const std::string& path,
                                                 const nlohmann::json& patch) {
-  std::string what = "PATCH " + path;
-  ASSIGN_OR_RETURN(web::http::http_request request, impl_->Request("PATCH", path));
-  try {
-    // Bytes, not set_body(std::string): cpprestsdk reinterprets a string buffer's type there.
-    std::string text = patch.dump();
-    request.set_body(std::vector<unsigned char>(text.begin(), text.end()));
-    request.headers().set_content_type("application/merge-patch+json");
-  } catch (const std::exception& e) {
-    return Internal(what + ": " + e.what());
-  }
-  return impl_->SendJson(std::move(request), what);
+  return impl_->SendBody("PATCH", path, patch, "application/merge-patch+json");
 }
 
 Result<nlohmann::json> CppRestKubeClient::Create(const std::string& path,
                                                  const nlohmann::json& object) {
-  std::string what = "POST " + path;
-  ASSIGN_OR_RETURN(web::http::http_request request, impl_->Request("POST", path));
-  try {
-    std::string text = object.dump();
-    request.set_body(std::vector<unsigned char>(text.begin(), text.end()));
-    request.headers().set_content_type("application/json");
-  } catch (const std::exception& e) {
-    return Internal(what + ": " + e.what());
-  }
-  return impl_->SendJson(std::move(request), what);
+  return impl_->SendBody("POST", path, object, "application/json");
 }
 
 Result<std::unique_ptr<CppRestKubeClient>> CreateKubeClient(const std::string& kubeconfig_path,
