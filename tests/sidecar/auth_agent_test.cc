@@ -12,6 +12,7 @@
 
 #include "sidecar/cli.h"
 #include "sidecar/posix/http_client.h"
+#include "tests/sidecar/auth_test_util.h"
 #include "tests/sidecar/metrics_text.h"
 #include "tests/testing/agent_cluster.h"
 
@@ -65,36 +66,17 @@ class AuthAgentTest : public ::testing::Test {
     for (std::string& f : extra) cluster_->options().extra_flags.push_back(std::move(f));
     cluster_->StartAll();
     ASSERT_TRUE(cluster_->WaitAllReady()) << ReadFile(cluster_->log_path(0));
-    api_ = Client(cluster_->api_url(0));
-    metrics_ = Client("http://127.0.0.1:" + std::to_string(cluster_->metrics_port(0)));
+    api_ = AuthTestClient(cluster_->api_url(0));
+    metrics_ = AuthTestClient("http://127.0.0.1:" + std::to_string(cluster_->metrics_port(0)));
   }
 
-  static std::unique_ptr<sidecar::HttpClient> Client(const std::string& url) {
-    sidecar::HttpClientOptions o;
-    o.base_url = url;
-    o.default_timeout = seconds(30);
-    auto c = sidecar::HttpClient::Create(o);
-    EXPECT_TRUE(c.ok()) << c.status();
-    return c.ok() ? std::move(c).value() : nullptr;
-  }
-
-  static HttpResponse Send(sidecar::HttpClient& client, const std::string& method,
-                           const std::string& path, const std::string& token,
-                           std::string body = {}) {
-    sidecar::HttpHeaders h;
-    if (!token.empty()) h.Set("Authorization", "Bearer " + token);
-    if (!body.empty()) h.Set("Content-Type", "application/yaml");
-    Result<HttpResponse> r = client.SendSync(method, path, std::move(body), std::move(h));
-    EXPECT_TRUE(r.ok()) << method << " " << path << ": " << r.status();
-    return r.ok() ? std::move(r).value() : HttpResponse{0, {}, {}, {}};
-  }
   HttpResponse Api(const std::string& method, const std::string& path, const std::string& token,
                    std::string body = {}) {
-    return Send(*api_, method, path, token, std::move(body));
+    return AuthTestSend(*api_, method, path, token, std::move(body));
   }
 
   std::optional<double> Failures(const std::string& reason, const std::string& token = {}) {
-    HttpResponse r = Send(*metrics_, "GET", "/metrics", token);
+    HttpResponse r = AuthTestSend(*metrics_, "GET", "/metrics", token);
     if (r.status != 200) return std::nullopt;
     return metrics_text::Value(metrics_text::ParseExposition(r.body),
                                "herd_api_auth_failures_total", {{"reason", reason}});
@@ -247,11 +229,11 @@ TEST_F(AuthAgentTest, ARewrittenTokenFileIsPickedUpAndABadOneKeepsTheOld) {
 
 TEST_F(AuthAgentTest, MetricsAuthProtectsMetrics) {
   Boot({"--metrics-auth"});
-  HttpResponse r = Send(*metrics_, "GET", "/metrics", "");
+  HttpResponse r = AuthTestSend(*metrics_, "GET", "/metrics", "");
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.headers.Get("WWW-Authenticate"), "Bearer realm=\"herd\"");
-  EXPECT_EQ(Send(*metrics_, "GET", "/metrics", "wrong").status, 401);
-  r = Send(*metrics_, "GET", "/metrics", kReader);
+  EXPECT_EQ(AuthTestSend(*metrics_, "GET", "/metrics", "wrong").status, 401);
+  r = AuthTestSend(*metrics_, "GET", "/metrics", kReader);
   ASSERT_EQ(r.status, 200);
   EXPECT_THAT(r.body, HasSubstr("herd_build_info{"));
   EXPECT_THAT(r.body, HasSubstr("process_open_fds "));

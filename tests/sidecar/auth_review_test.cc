@@ -12,6 +12,7 @@
 
 #include "k8s/cpprest_kube_client.h"
 #include "sidecar/posix/http_client.h"
+#include "tests/sidecar/auth_test_util.h"
 #include "tests/testing/agent_cluster.h"
 #include "tests/testing/fake_kube_server.h"
 
@@ -21,25 +22,6 @@ namespace {
 using nlohmann::json;
 using sidecar::HttpResponse;
 using std::chrono::seconds;
-
-std::unique_ptr<sidecar::HttpClient> Client(const std::string& url) {
-  sidecar::HttpClientOptions o;
-  o.base_url = url;
-  o.default_timeout = seconds(30);
-  auto c = sidecar::HttpClient::Create(o);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? std::move(c).value() : nullptr;
-}
-
-HttpResponse Send(sidecar::HttpClient& client, const std::string& method, const std::string& path,
-                  const std::string& token = {}, std::string body = {}) {
-  sidecar::HttpHeaders h;
-  if (!token.empty()) h.Set("Authorization", "Bearer " + token);
-  if (!body.empty()) h.Set("Content-Type", "application/yaml");
-  Result<HttpResponse> r = client.SendSync(method, path, std::move(body), std::move(h));
-  EXPECT_TRUE(r.ok()) << method << " " << path << ": " << r.status();
-  return r.ok() ? std::move(r).value() : HttpResponse{0, {}, {}, {}};
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -55,7 +37,7 @@ class AuthReviewTest : public ::testing::Test {
     fo.token = "herd-sa-token";  // the agent's own credentials
     kube_ = std::make_unique<FakeKubeServer>(fo);
     ASSERT_TRUE(kube_->Start().ok());
-    control_ = Client(kube_->base_url());
+    control_ = AuthTestClient(kube_->base_url());
     Control("/fake/reviews/token?token=alice-tok-1&user=alice&groups=devs");
     Control("/fake/reviews/token?token=bob-tok-2&user=bob&groups=viewers");
     Control("/fake/reviews/allow?subject=alice&verb=*");
@@ -63,9 +45,9 @@ class AuthReviewTest : public ::testing::Test {
   }
 
   void Control(const std::string& path) {
-    ASSERT_EQ(Send(*control_, "POST", path).status, 200) << path;
+    ASSERT_EQ(AuthTestSend(*control_, "POST", path).status, 200) << path;
   }
-  json Reviews() { return json::parse(Send(*control_, "GET", "/fake/reviews").body); }
+  json Reviews() { return json::parse(AuthTestSend(*control_, "GET", "/fake/reviews").body); }
 
   std::unique_ptr<FakeKubeServer> kube_;
   std::unique_ptr<sidecar::HttpClient> control_;
@@ -108,13 +90,13 @@ TEST_F(AuthReviewTest, AgentAllowsDeniesAndCaches) {
                                    "herd-apps"};
   cluster.StartAll();
   ASSERT_TRUE(cluster.WaitAllReady()) << ReadFile(cluster.log_path(0));
-  auto api = Client(cluster.api_url(0));
+  auto api = AuthTestClient(cluster.api_url(0));
   const std::string doc = cluster.SleeperYaml("rev", 1);
 
-  EXPECT_EQ(Send(*api, "GET", "/healthz").status, 200);
+  EXPECT_EQ(AuthTestSend(*api, "GET", "/healthz").status, 200);
   EXPECT_EQ(Reviews()["tokenReviews"], 0) << "probes are not reviewed";
 
-  HttpResponse r = Send(*api, "POST", "/v1/workloads", "alice-tok-1", doc);
+  HttpResponse r = AuthTestSend(*api, "POST", "/v1/workloads", "alice-tok-1", doc);
   EXPECT_EQ(r.status, 201) << r.body;
   json last = Reviews()["last"];
   EXPECT_EQ(last["user"], "alice");
@@ -123,24 +105,24 @@ TEST_F(AuthReviewTest, AgentAllowsDeniesAndCaches) {
             json::parse(R"({"namespace":"herd-apps","verb":"create","group":"herd.dev",
                             "resource":"workloads"})"));
 
-  EXPECT_EQ(Send(*api, "GET", "/v1/workloads", "bob-tok-2").status, 200);
+  EXPECT_EQ(AuthTestSend(*api, "GET", "/v1/workloads", "bob-tok-2").status, 200);
   EXPECT_EQ(Reviews()["last"]["resourceAttributes"]["verb"], "get");
-  r = Send(*api, "DELETE", "/v1/workloads/rev-0", "bob-tok-2");
+  r = AuthTestSend(*api, "DELETE", "/v1/workloads/rev-0", "bob-tok-2");
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_THAT(r.body,
               ::testing::HasSubstr("user \\\"bob\\\" may not write: no rule allows create"));
-  r = Send(*api, "GET", "/v1/workloads", "mallory-tok");
+  r = AuthTestSend(*api, "GET", "/v1/workloads", "mallory-tok");
   EXPECT_EQ(r.status, 401) << r.body;
-  EXPECT_EQ(Send(*api, "GET", "/v1/workloads").status, 401);
+  EXPECT_EQ(AuthTestSend(*api, "GET", "/v1/workloads").status, 401);
 
   // Every answer above is cached now: the same calls cost the API server nothing.
   const uint64_t requests = kube_->Stats().requests;
   const json counts = Reviews();
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Send(*api, "GET", "/v1/workloads", "alice-tok-1").status, 200);
-    EXPECT_EQ(Send(*api, "GET", "/v1/workloads", "bob-tok-2").status, 200);
-    EXPECT_EQ(Send(*api, "DELETE", "/v1/workloads/rev-0", "bob-tok-2").status, 403);
-    EXPECT_EQ(Send(*api, "GET", "/v1/workloads", "mallory-tok").status, 401);
+    EXPECT_EQ(AuthTestSend(*api, "GET", "/v1/workloads", "alice-tok-1").status, 200);
+    EXPECT_EQ(AuthTestSend(*api, "GET", "/v1/workloads", "bob-tok-2").status, 200);
+    EXPECT_EQ(AuthTestSend(*api, "DELETE", "/v1/workloads/rev-0", "bob-tok-2").status, 403);
+    EXPECT_EQ(AuthTestSend(*api, "GET", "/v1/workloads", "mallory-tok").status, 401);
   }
   // alice's GET needs a "get" review once (her "create" was cached, not "get").
   EXPECT_EQ(kube_->Stats().requests, requests + 1);
@@ -150,12 +132,12 @@ TEST_F(AuthReviewTest, AgentAllowsDeniesAndCaches) {
   // An API server that fails is not the caller's fault: 503, and nothing is cached.
   Control("/fake/reviews/token?token=carol-tok-3&user=carol&groups=viewers");
   kube_->FailNextRequests(1);
-  r = Send(*api, "GET", "/v1/workloads", "carol-tok-3");
+  r = AuthTestSend(*api, "GET", "/v1/workloads", "carol-tok-3");
   EXPECT_EQ(r.status, 503) << r.body;
-  EXPECT_EQ(Send(*api, "GET", "/v1/workloads", "carol-tok-3").status, 200);
+  EXPECT_EQ(AuthTestSend(*api, "GET", "/v1/workloads", "carol-tok-3").status, 200);
 
-  auto metrics = Client("http://127.0.0.1:" + std::to_string(cluster.metrics_port(0)));
-  const std::string text = Send(*metrics, "GET", "/metrics").body;
+  auto metrics = AuthTestClient("http://127.0.0.1:" + std::to_string(cluster.metrics_port(0)));
+  const std::string text = AuthTestSend(*metrics, "GET", "/metrics").body;
   EXPECT_THAT(text, ::testing::HasSubstr("herd_api_auth_failures_total{reason=\"forbidden\"} 4"));
   EXPECT_THAT(text,
               ::testing::HasSubstr("herd_api_auth_failures_total{reason=\"unauthenticated\"} 5"));
