@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
 # Builds a busybox root filesystem for herd's container runtime: DIR/busybox/rootfs.
 #
-#   scripts/make-rootfs.sh DIR
+#   scripts/make-rootfs.sh [--if-missing] DIR
 #
 # The image name "busybox" in a workload spec maps to <images_dir>/busybox/rootfs, so pass the
 # agent's images dir as DIR. Uses the static busybox from Debian's busybox-static package (the
 # installed /bin/busybox when it is static, otherwise the .deb fetched with apt-get download).
-# Idempotent: an existing rootfs is rebuilt in a temporary dir and swapped in.
+# Idempotent: an existing rootfs is rebuilt in a temporary dir and swapped in; with --if-missing
+# an existing one is kept. Runs hold a lock on DIR/busybox/.lock, so concurrent callers (test
+# processes run in parallel) never remove a rootfs another one has just made and is using.
 set -euo pipefail
 
+if_missing=false
+if [ "${1:-}" = "--if-missing" ]; then
+  if_missing=true
+  shift
+fi
 if [ $# -ne 1 ]; then
-  echo "usage: $0 DIR   (creates DIR/busybox/rootfs)" >&2
+  echo "usage: $0 [--if-missing] DIR   (creates DIR/busybox/rootfs)" >&2
   exit 2
 fi
 dir=$1
 target="$dir/busybox/rootfs"
 mkdir -p "$dir/busybox"
+
+exec 9>"$dir/busybox/.lock"
+flock 9
+if $if_missing && [ -x "$target/bin/busybox" ]; then
+  exit 0
+fi
 
 tmp=$(mktemp -d "$dir/busybox/.rootfs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -13,10 +13,8 @@ herd=$build/herd
 export HERD_SERVER=http://127.0.0.1:7070
 
 e2e/local-cluster.sh down --dir "$dir" >/dev/null 2>&1 || true
-if [ ! -d "$dir/images/busybox/rootfs" ]; then
-  scripts/make-rootfs.sh "$dir/images" >/dev/null 2>&1 ||
-    echo "(no busybox image: the container example will report a clear error)"
-fi
+scripts/make-rootfs.sh --if-missing "$dir/images" >/dev/null 2>&1 ||
+  echo "(no busybox image: the container example will report a clear error)"
 e2e/local-cluster.sh up --members 3 --dir "$dir" -- --images-dir "$dir/images"
 echo
 echo "== herd apply -f examples/workloads/"

@@ -156,11 +156,10 @@ class ContainerTest : public ::testing::Test {
     skip_ = new std::string(ContainerSkipReason());
     if (!skip_->empty()) return;
     std::string images = std::string(HERD_BINARY_DIR) + "/test-images";
-    if (!IsDir(images + "/busybox/rootfs/bin")) {
-      std::string cmd =
-          std::string(HERD_SOURCE_DIR) + "/scripts/make-rootfs.sh " + images + " >/dev/null";
-      if (system(cmd.c_str()) != 0) *skip_ = "scripts/make-rootfs.sh failed";
-    }
+    // Test processes run in parallel: the script's lock and --if-missing keep the first rootfs.
+    std::string cmd = std::string(HERD_SOURCE_DIR) + "/scripts/make-rootfs.sh --if-missing " +
+                      images + " >/dev/null";
+    if (system(cmd.c_str()) != 0) *skip_ = "scripts/make-rootfs.sh failed";
   }
   // runc deletes each container's cgroup, not the parent made for this test process.
   static void TearDownTestSuite() {
