@@ -13,10 +13,19 @@ bool AwLwwMap::NeedsFullState(const CausalContext& peer) const {
 }
 
 Delta AwLwwMap::DeltaSince(const CausalContext& peer) const {
+  return DeltaFrom(peer, std::nullopt);
+}
+
+Delta AwLwwMap::DeltaSince(const CausalContext& peer, ReplicaId origin) const {
+  return DeltaFrom(peer, origin);
+}
+
+Delta AwLwwMap::DeltaFrom(const CausalContext& peer, std::optional<ReplicaId> origin) const {
   if (NeedsFullState(peer)) return State();
   Delta out;
   const bool peer_has_cloud = peer.cloud_size() > 0;
   for (ReplicaId r : dots_.Replicas()) {
+    if (origin && r != *origin) continue;
     // Only entries above what the peer has contiguously are visited: the cost follows the
     // difference, not the map.
     dots_.ForEachInRange(r, peer.Max(r), UINT64_MAX, [&](const Dot& d, const Keys::iterator& it) {
@@ -39,11 +48,13 @@ Delta AwLwwMap::DeltaSince(const CausalContext& peer) const {
     return true;
   };
   for (const auto& [r, max] : context_.version_vector()) {
+    if (origin && r != *origin) continue;
     for (uint64_t c = peer.Max(r) + 1; c <= max; ++c) {
       if (!add_dead(Dot{r, c})) return State();
     }
   }
   for (const Dot& d : context_.cloud()) {
+    if (origin && d.replica != *origin) continue;
     if (!add_dead(d)) return State();
   }
   return out;

@@ -30,7 +30,9 @@ std::optional<Outgoing> DeltaSync::Poll(const std::string& peer, const AwLwwMap&
     p.timeout_ms = std::min(p.timeout_ms * 2, options_.max_retransmit_timeout_ms);
     retransmission = true;
   }
-  Delta delta = map.DeltaSince(p.assumed);
+  const bool relay = !options_.own_writes_first || retransmission || p.relay;
+  Delta delta = relay ? map.DeltaSince(p.assumed) : map.DeltaSince(p.assumed, map.self());
+  if (relay) p.relay = false;
   if (delta.empty()) return std::nullopt;
   p.assumed.Merge(delta.context);
   const uint64_t seq = next_seq_++;
@@ -58,7 +60,7 @@ bool DeltaSync::OnAck(const std::string& peer, uint64_t seq, const CausalContext
 }
 
 void DeltaSync::OnSummary(const std::string& peer, const CausalContext& peer_context,
-                          int64_t now_ms) {
+                          int64_t now_ms, const CausalContext* own) {
   auto it = peers_.find(peer);
   if (it == peers_.end()) {
     ResetPeer(peer);
@@ -77,6 +79,12 @@ void DeltaSync::OnSummary(const std::string& peer, const CausalContext& peer_con
     p.assumed = p.acked;
     p.in_flight.clear();
     p.timeout_ms = options_.retransmit_timeout_ms;
+    p.relay = true;
+  }
+  if (own != nullptr) {
+    if (p.has_baseline && !peer_context.Includes(p.baseline)) p.relay = true;
+    p.baseline = *own;
+    p.has_baseline = true;
   }
 }
 

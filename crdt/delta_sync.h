@@ -36,6 +36,13 @@ struct DeltaSyncOptions {
   int64_t retransmit_timeout_ms = 200;
   // Each retransmission without an ack in between doubles the timeout, up to this.
   int64_t max_retransmit_timeout_ms = 3200;
+  // In a full mesh every member sends its own writes to every peer, so relaying the writes of
+  // others only multiplies the traffic (each write arrives once per member). With this on, Poll
+  // ships the map's own writes only, and relays everything the peer lacks when there is
+  // evidence it needs that: the peer is new or restarted, a message went unacknowledged, or
+  // its summary (OnSummary with `own`) still lacks something this map held at its previous
+  // summary (the writer may be dead, or cut off from that peer).
+  bool own_writes_first = false;
 };
 
 // One message to send to a peer: the peer acknowledges it with OnAck(peer, seq, its context).
@@ -69,7 +76,10 @@ class DeltaSync {
   // The peer reported its context (heartbeat or hello). Starts tracking an unknown peer. With
   // `now_ms`, a message older than the retransmit timeout that the summary does not cover is
   // taken as lost, and the next Poll resends the difference (no backed-off wait after a heal).
-  void OnSummary(const std::string& peer, const CausalContext& peer_context, int64_t now_ms = -1);
+  // `own` is this map's context now: a later summary that lacks part of it asks for a relay
+  // (see own_writes_first).
+  void OnSummary(const std::string& peer, const CausalContext& peer_context, int64_t now_ms = -1,
+                 const CausalContext* own = nullptr);
 
   // True when `peer` is tracked but its context is unknown: send it a hello, await its summary.
   bool NeedsSummary(const std::string& peer) const;
@@ -98,6 +108,9 @@ class DeltaSync {
     std::vector<InFlightMessage> in_flight;  // ascending seq
     uint64_t first_seq = 1;                  // acks below this predate the last reset
     int64_t timeout_ms = 0;
+    bool relay = true;       // the next Poll ships what others wrote too (own_writes_first)
+    CausalContext baseline;  // this map's context at the previous summary
+    bool has_baseline = false;
   };
   // Forgets in-flight messages the acked context now covers; resets the backoff on progress.
   void Settle(Peer* p, uint64_t seq);

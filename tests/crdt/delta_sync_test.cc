@@ -156,6 +156,51 @@ TEST_F(DeltaSyncTest, SummaryCoversInFlightMessages) {
   EXPECT_FALSE(sync_.Poll("b", a_, 1000).has_value());
 }
 
+// Three replicas in a full mesh: a relays c's writes to b only when b's summaries show b lacks
+// them (c may be dead or cut off from b), never while c reaches b itself.
+TEST(DeltaSyncOwnWritesFirstTest, RelaysOthersWritesOnlyOnEvidence) {
+  AwLwwMap a(1), b(2), c(3);
+  DeltaSync sync(DeltaSyncOptions{.own_writes_first = true});
+  sync.OnSummary("b", b.context(), 0, &a.context());
+  // A new peer's first delta catches it up on everything, whoever wrote it.
+  a.Join(c.Put("c0", "v", 1));
+  std::optional<Outgoing> first = sync.Poll("b", a, 0);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_EQ(first->delta.entries.size(), 1u);
+  b.Join(first->delta);
+  ASSERT_TRUE(sync.OnAck("b", first->seq, b.context()));
+
+  // From then on a ships its own writes only; c's next write is c's to send.
+  a.Join(c.Put("c1", "v", 2));
+  a.Put("a1", "v", 3);
+  std::optional<Outgoing> own = sync.Poll("b", a, 10);
+  ASSERT_TRUE(own.has_value());
+  ASSERT_EQ(own->delta.entries.size(), 1u);
+  EXPECT_EQ(own->delta.entries[0].key, "a1");
+  b.Join(own->delta);
+  ASSERT_TRUE(sync.OnAck("b", own->seq, b.context()));
+  EXPECT_FALSE(sync.Poll("b", a, 20).has_value());
+
+  // b's heartbeat: the baseline is a's context now (c1 included). The next one still lacks c1
+  // (c never reached b): a relays it.
+  sync.OnSummary("b", b.context(), 250, &a.context());
+  EXPECT_FALSE(sync.Poll("b", a, 260).has_value());
+  sync.OnSummary("b", b.context(), 500, &a.context());
+  std::optional<Outgoing> relay = sync.Poll("b", a, 510);
+  ASSERT_TRUE(relay.has_value());
+  ASSERT_EQ(relay->delta.entries.size(), 1u);
+  EXPECT_EQ(relay->delta.entries[0].key, "c1");
+  b.Join(relay->delta);
+  EXPECT_EQ(b.Get("c1"), "v");
+
+  // Had b heard c1 from c itself, its summary would have shown it and nothing was relayed.
+  a.Join(c.Put("c2", "v", 4));
+  sync.OnSummary("b", b.context(), 750, &a.context());
+  b.Join(c.DeltaSince(b.context()));
+  sync.OnSummary("b", b.context(), 1000, &a.context());
+  EXPECT_FALSE(sync.Poll("b", a, 1010).has_value());
+}
+
 TEST(DeltaSyncGcTest, GarbageCollectionWaitsForEveryTrackedPeer) {
   AwLwwMap a(1), b(2), c(3);
   DeltaSync sync;
