@@ -68,6 +68,19 @@ bool MembershipView::Refresh() {
   return true;
 }
 
+std::optional<Clock::TimePoint> MembershipView::NextExpiry() const {
+  std::optional<Clock::TimePoint> next;
+  for (const std::string& name : alive_) {
+    auto h = heard_.find(name);
+    if (name == self_ || h == heard_.end()) continue;
+    // Alive while now - at <= deadline: dead from just after at + deadline.
+    Clock::TimePoint expiry =
+        std::max(h->second.at + deadline_, hold_until_) + std::chrono::milliseconds(1);
+    if (!next || expiry < *next) next = expiry;
+  }
+  return next;
+}
+
 std::vector<std::string> MembershipView::Known() const {
   std::vector<std::string> known;
   for (const auto& [name, address] : declared_) known.push_back(name);

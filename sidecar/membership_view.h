@@ -61,6 +61,9 @@ class MembershipView {
   bool IsReachable(const std::string& name) const;
   // Recomputes liveness from the clock. Returns true when the alive set changed.
   bool Refresh();
+  // When the first alive peer goes silent past the deadline if it is not heard before then:
+  // the earliest time Refresh() could find an alive peer dead. Nullopt when no peer is alive.
+  std::optional<Clock::TimePoint> NextExpiry() const;
   const std::vector<std::string>& alive() const { return alive_; }  // sorted
   std::vector<std::string> Known() const;                           // sorted
   bool HasQuorum() const;
