@@ -20,6 +20,7 @@
 // treated as absent and counted, never trusted.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,6 +36,33 @@ inline constexpr std::string_view kStatusPrefix = "status/";
 inline constexpr std::string_view kOwnerPrefix = "owner/";
 inline constexpr std::string_view kMembersKey = "cluster/members";
 inline constexpr std::string_view kRebalanceKey = "cluster/rebalance";
+
+// A map key, prefix + name, built on the stack: reading a record allocates nothing for its key
+// (names are DNS labels of at most 63 characters; a longer one still works, on the heap).
+class RecordKey {
+ public:
+  RecordKey(std::string_view prefix, std::string_view name) {
+    size_ = prefix.size() + name.size();
+    if (size_ > buf_.size()) {
+      heap_.reserve(size_);
+      heap_.append(prefix).append(name);
+      return;
+    }
+    prefix.copy(buf_.data(), prefix.size());
+    name.copy(buf_.data() + prefix.size(), name.size());
+  }
+  RecordKey(const RecordKey&) = delete;
+  RecordKey& operator=(const RecordKey&) = delete;
+  std::string_view view() const {
+    return size_ > buf_.size() ? std::string_view(heap_) : std::string_view(buf_.data(), size_);
+  }
+  operator std::string_view() const { return view(); }  // NOLINT(google-explicit-constructor)
+
+ private:
+  std::array<char, 80> buf_;
+  size_t size_ = 0;
+  std::string heap_;
+};
 
 enum class MemberStatus { kUninitialized, kAlive, kShuttingDown, kDead };
 std::string_view MemberStatusName(MemberStatus s);

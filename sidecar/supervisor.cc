@@ -22,7 +22,8 @@ Supervisor::Supervisor(SupervisorOptions options, Clock& clock, Random& random,
       sync_(crdt::DeltaSyncOptions{
           .retransmit_timeout_ms =
               std::chrono::duration_cast<std::chrono::milliseconds>(options_.retransmit_after)
-                  .count()}),
+                  .count(),
+          .own_writes_first = true}),
       view_(options_.name, clock_, options_.heartbeat_deadline) {}
 
 Supervisor::~Supervisor() {
@@ -72,11 +73,7 @@ Status Supervisor::Start() {
     std::string name(key.substr(kWorkloadPrefix.size()));
     IndexOwner(name, ReadWorkload(name));
   });
-  map_.ForEachPrefix(kStatusPrefix, [&](std::string_view key, std::string_view value) {
-    Result<StatusRecord> s = DecodeStatus(value);
-    if (s.ok() && s->phase == Phase::kRunning) {
-      running_.insert(std::string(key.substr(kStatusPrefix.size())));
-    }
+  map_.ForEachPrefix(kStatusPrefix, [&](std::string_view, std::string_view value) {
     CountStatusPhase(value, +1);
   });
   started_ = true;
@@ -85,7 +82,7 @@ Status Supervisor::Start() {
   ApplyDeclared();
   LOG_INFO("member_starting", {{"member", options_.name},
                                {"incarnation", options_.incarnation},
-                               {"workloads", owner_of_.size()},
+                               {"workloads", indexed_},
                                {"log_records", loaded.records.size()}});
   CheckJoined();
   OnTick();
@@ -287,7 +284,7 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
       break;
     case PeerMessageType::kHeartbeat: {
       const size_t in_flight = sync_.InFlight(m.sender);
-      sync_.OnSummary(m.sender, *context, NowMs());
+      sync_.OnSummary(m.sender, *context, NowMs(), &map_.context());
       // Everything in flight was settled, yet the peer lacks what this member has: the summary
       // showed a loss, and the next delta is a repair.
       if (in_flight > 0 && sync_.InFlight(m.sender) == 0 && !context->Includes(map_.context())) {
@@ -322,6 +319,12 @@ void Supervisor::OnDiff(const crdt::Diff& d) {
     CountStatusPhase(d.old_value, -1);
     CountStatusPhase(d.new_value, +1);
   }
+  for (std::string_view prefix : {kWorkloadPrefix, kOwnerPrefix, kStatusPrefix}) {
+    if (d.key.starts_with(prefix)) {
+      changed_workloads_.emplace(d.key.substr(prefix.size()));
+      return;
+    }
+  }
   changed_.insert(std::string(d.key));
 }
 
@@ -330,20 +333,19 @@ void Supervisor::DrainChanges() {
   draining_ = true;
   bool view_dirty = false;
   std::set<std::string> observed;
-  while (!changed_.empty()) {
+  while (!changed_.empty() || !changed_workloads_.empty()) {
+    if (changed_.empty()) {
+      // Once per workload however many of its records changed.
+      std::string name = std::move(changed_workloads_.extract(changed_workloads_.begin()).value());
+      std::optional<WorkloadRecord> rec = ReadWorkload(name);
+      IndexOwner(name, rec);
+      Reconcile(name, rec);
+      if (workload_observer_) observed.insert(std::move(name));
+      continue;
+    }
     std::string key = std::move(changed_.extract(changed_.begin()).value());
     std::string_view k = key;
-    if (k.starts_with(kWorkloadPrefix) || k.starts_with(kOwnerPrefix)) {
-      std::string name(k.substr(k.find('/') + 1));
-      IndexOwner(name, ReadWorkload(name));
-      Reconcile(name);
-      if (workload_observer_) observed.insert(std::move(name));
-    } else if (k.starts_with(kStatusPrefix)) {
-      std::string name(k.substr(kStatusPrefix.size()));
-      RecountStatus(name);
-      Reconcile(name);
-      if (workload_observer_) observed.insert(std::move(name));
-    } else if (k.starts_with(kMemberPrefix)) {
+    if (k.starts_with(kMemberPrefix)) {
       std::string name(k.substr(kMemberPrefix.size()));
       std::optional<std::string_view> v = map_.Get(key);
       std::optional<MemberRecord> rec;
@@ -366,14 +368,6 @@ void Supervisor::DrainChanges() {
     OnViewChanged();
   }
   for (const std::string& name : observed) workload_observer_(name);
-}
-
-void Supervisor::RecountStatus(const std::string& name) {
-  bool running = false;
-  if (std::optional<StatusRecord> s = ReadStatus(name)) running = s->phase == Phase::kRunning;
-  bool was = running_.count(name) > 0;
-  if (running && !was) running_.insert(name);
-  if (!running && was) running_.erase(name);
 }
 
 void Supervisor::SetDeclaredMembers(const std::map<std::string, std::string>& members) {
@@ -462,7 +456,15 @@ void Supervisor::OnViewChanged() {
   if (grew) settle_until_ = clock_.Now() + options_.heartbeat_deadline;
   placement_dirty_ = true;
   ScanOrphans();
-  ReconcileAll();
+  // What the view decides about this member's own workloads (ShouldRun's member-wide terms):
+  // only when it changes do all of them need another look. Moves and takeovers reconcile the
+  // workloads they touch when their owner records change.
+  const bool may_run =
+      view_.IsDeclared(options_.name) && (!strategy_->needs_quorum() || (quorum && !rejoining_));
+  if (may_run != may_run_) {
+    may_run_ = may_run;
+    ReconcileAll();
+  }
 }
 
 bool Supervisor::HasSeenAllOf(const std::vector<std::string>& peers) const {
@@ -521,6 +523,7 @@ void Supervisor::OnTick() {
   }
   if (rejoining_ && now >= rejoin_until_ && CaughtUp()) {
     rejoining_ = false;
+    may_run_ = view_.IsDeclared(options_.name) && view_.HasQuorum();
     ReconcileAll();
   }
   if (now - last_gc_ >= options_.gc_interval) {
@@ -529,7 +532,18 @@ void Supervisor::OnTick() {
     if (dropped > 0) LOG_DEBUG("tombstones_collected", {{"count", dropped}});
   }
   if (shutting_down_) MaybeFinishShutdown();
+  ScheduleExpiryCheck();
   Flush();
+}
+
+void Supervisor::ScheduleExpiryCheck() {
+  CancelTimer(expiry_timer_);
+  std::optional<Clock::TimePoint> at = view_.NextExpiry();
+  if (!at || *at >= next_tick_) return;  // the next tick looks anyway
+  expiry_timer_ = After(*at - clock_.Now(), [this] {
+    expiry_timer_ = 0;
+    if (view_.Refresh()) OnViewChanged();
+  });
 }
 
 }  // namespace herd::sidecar

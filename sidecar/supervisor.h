@@ -199,6 +199,9 @@ class Supervisor {
   Clock::TimerId After(Clock::Duration delay, std::function<void()> fn);
   void CancelTimer(Clock::TimerId& id);
   void OnTick();
+  // A member is found dead at its heartbeat deadline, not at the tick after it: when an alive
+  // peer's deadline passes before the next tick, a timer looks then.
+  void ScheduleExpiryCheck();
   void ScheduleFlush();
   void Flush();
   const std::string& EncodedContext();
@@ -214,7 +217,6 @@ class Supervisor {
   crdt::Delta Write(std::string_view key, const std::optional<std::string>& value);
   void OnDiff(const crdt::Diff& diff);
   void DrainChanges();
-  void RecountStatus(const std::string& name);
   // supervisor_metrics.cc: bookkeeping for Counters and PhaseCounts, each O(1) or O(log n).
   void CountStatusPhase(std::optional<std::string_view> status_value, int delta);
   void CountSent(PeerMessageType type, size_t bytes);
@@ -228,6 +230,8 @@ class Supervisor {
 
   // supervisor_children.cc: reconcile, children, ownership moves
   void Reconcile(const std::string& name);
+  // The same, with the workload's record as ReadWorkload(name) returns it now.
+  void Reconcile(const std::string& name, const std::optional<WorkloadRecord>& rec);
   void ReconcileAll();
   bool ShouldRun(const std::string& name, const WorkloadRecord& rec) const;
   bool IsFinished(const std::string& name, const WorkloadRecord& rec) const;
@@ -284,6 +288,7 @@ class Supervisor {
   bool shutting_down_ = false;
   bool draining_ = false;
   bool had_quorum_ = false;
+  bool may_run_ = false;  // as OnViewChanged last saw it: declared, and with quorum if needed
   Clock::TimePoint started_at_{};
   // Until then, members that may just not have been heard yet are not declared dead (set when
   // the alive set grows: after a heal, peers are heard one by one).
@@ -299,6 +304,7 @@ class Supervisor {
   Clock::TimerId tick_timer_ = 0;
   Clock::TimerId flush_timer_ = 0;
   Clock::TimerId start_timer_ = 0;
+  Clock::TimerId expiry_timer_ = 0;
   std::set<std::string> start_queue_;  // workloads to start, in name order
   Clock::TimePoint next_tick_{};       // when the tick timer is due (stall detection)
   Clock::TimePoint last_gc_{};
@@ -306,7 +312,8 @@ class Supervisor {
   std::map<std::string, Clock::TimePoint> refused_;      // undeclared peers -> last told
   std::map<std::string, std::string> former_addresses_;  // removed members -> address
   std::vector<std::string> last_alive_;
-  std::set<std::string> changed_;  // keys changed and not yet reconciled
+  std::set<std::string> changed_;            // keys changed and not yet handled
+  std::set<std::string> changed_workloads_;  // workloads whose records changed, not reconciled
   std::vector<std::function<void()>> durable_waiters_;
   Status last_sync_status_;
   Status append_error_;  // the first failed Append since the last group commit
@@ -323,10 +330,10 @@ class Supervisor {
   std::map<std::string, std::unique_ptr<Child>> children_;  // by workload
   std::map<InstanceId, std::string> instances_;             // instance -> workload
   InstanceId next_instance_ = 1;
-  std::map<std::string, std::pair<ExitInfo, int64_t>> last_exit_;       // workload -> exit, wall ms
-  std::map<std::string, std::set<std::string>, std::less<>> by_owner_;  // owner -> workloads
-  std::map<std::string, std::string> owner_of_;                         // workload -> owner
-  std::set<std::string> running_;  // workloads whose status says Running
+  std::map<std::string, std::pair<ExitInfo, int64_t>> last_exit_;  // workload -> exit, wall ms
+  // Declared workloads by owner ("" while a workload has no owner record), and their number.
+  std::map<std::string, std::set<std::string>, std::less<>> by_owner_;
+  size_t indexed_ = 0;
   mutable std::map<std::string, size_t, std::less<>> load_view_;
   std::map<std::string, Clock::TimePoint> orphaned_since_;
   std::map<std::string, std::string> planned_moves_;  // workload -> target, not yet moved

@@ -172,8 +172,8 @@ ListPage Supervisor::List(const std::map<std::string, std::string>& selector, si
 
 ChildCounts Supervisor::Count() const {
   ChildCounts c;
-  c.declared = owner_of_.size();
-  c.running = running_.size();
+  c.declared = indexed_;
+  c.running = status_phases_[static_cast<size_t>(Phase::kRunning)];
   for (const auto& [name, child] : children_) {
     if (child->state == Child::State::kRunning) ++c.local;
   }

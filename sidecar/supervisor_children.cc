@@ -22,7 +22,7 @@ std::chrono::milliseconds ShutdownTimeout(const WorkloadSpec& spec) {
 }  // namespace
 
 std::optional<WorkloadRecord> Supervisor::ReadWorkload(const std::string& name) const {
-  std::optional<std::string_view> v = map_.Get(std::string(kWorkloadPrefix) + name);
+  std::optional<std::string_view> v = map_.Get(RecordKey(kWorkloadPrefix, name));
   if (!v) return std::nullopt;
   Result<WorkloadRecord> rec = DecodeWorkload(*v);
   if (!rec.ok()) {
@@ -40,7 +40,7 @@ std::optional<WorkloadRecord> Supervisor::ReadWorkload(const std::string& name) 
 }
 
 std::optional<OwnerRecord> Supervisor::ReadOwner(const std::string& name) const {
-  std::optional<std::string_view> v = map_.Get(std::string(kOwnerPrefix) + name);
+  std::optional<std::string_view> v = map_.Get(RecordKey(kOwnerPrefix, name));
   if (!v) return std::nullopt;
   Result<OwnerRecord> o = DecodeOwner(*v);
   if (!o.ok()) return std::nullopt;
@@ -50,15 +50,15 @@ std::optional<OwnerRecord> Supervisor::ReadOwner(const std::string& name) const 
 void Supervisor::WriteDeclaration(const std::string& name, WorkloadRecord rec) {
   rec.owner.clear();
   rec.epoch = 0;
-  Write(std::string(kWorkloadPrefix) + name, EncodeWorkload(rec));
+  Write(RecordKey(kWorkloadPrefix, name), EncodeWorkload(rec));
 }
 
 void Supervisor::WriteOwner(const std::string& name, const std::string& owner, uint64_t epoch) {
-  Write(std::string(kOwnerPrefix) + name, EncodeOwner(OwnerRecord{owner, epoch}));
+  Write(RecordKey(kOwnerPrefix, name), EncodeOwner(OwnerRecord{owner, epoch}));
 }
 
 std::optional<StatusRecord> Supervisor::ReadStatus(const std::string& name) const {
-  std::optional<std::string_view> v = map_.Get(std::string(kStatusPrefix) + name);
+  std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name));
   if (!v) return std::nullopt;
   Result<StatusRecord> s = DecodeStatus(*v);
   if (!s.ok()) return std::nullopt;
@@ -66,20 +66,23 @@ std::optional<StatusRecord> Supervisor::ReadStatus(const std::string& name) cons
 }
 
 void Supervisor::IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec) {
-  auto it = owner_of_.find(name);
-  if (it != owner_of_.end()) {
-    if (rec && rec->owner == it->second) return;
-    auto& set = by_owner_[it->second];
-    set.erase(name);
-    if (set.empty()) by_owner_.erase(it->second);
-    owner_of_.erase(it);
+  if (rec) {
+    auto same = by_owner_.find(rec->owner);
+    if (same != by_owner_.end() && same->second.count(name) > 0) return;  // unchanged
+  }
+  // The previous owner, if any, is one of the few owners indexed.
+  for (auto it = by_owner_.begin(); it != by_owner_.end(); ++it) {
+    if (it->second.erase(name) == 0) continue;
+    --indexed_;
+    if (it->second.empty()) by_owner_.erase(it);
+    break;
   }
   orphaned_since_.erase(name);
   if (!rec || rec->owner != options_.name) failover_since_.erase(name);
   placement_dirty_ = true;
   if (rec) {
-    owner_of_[name] = rec->owner;
     by_owner_[rec->owner].insert(name);
+    ++indexed_;
   }
 }
 
@@ -106,8 +109,9 @@ void Supervisor::ReconcileAll() {
   for (const std::string& name : names) Reconcile(name);
 }
 
-void Supervisor::Reconcile(const std::string& name) {
-  std::optional<WorkloadRecord> rec = ReadWorkload(name);
+void Supervisor::Reconcile(const std::string& name) { Reconcile(name, ReadWorkload(name)); }
+
+void Supervisor::Reconcile(const std::string& name, const std::optional<WorkloadRecord>& rec) {
   auto it = children_.find(name);
   Child* child = it == children_.end() ? nullptr : it->second.get();
   if (!rec) {
@@ -124,10 +128,10 @@ void Supervisor::Reconcile(const std::string& name) {
     std::optional<StatusRecord> s = ReadStatus(name);
     if (s && s->owner == options_.name &&
         (child == nullptr || child->state != Child::State::kStopping)) {
-      Write(std::string(kStatusPrefix) + name, std::nullopt);
+      Write(RecordKey(kStatusPrefix, name), std::nullopt);
     }
     std::optional<OwnerRecord> o = ReadOwner(name);
-    if (o && o->owner == options_.name) Write(std::string(kOwnerPrefix) + name, std::nullopt);
+    if (o && o->owner == options_.name) Write(RecordKey(kOwnerPrefix, name), std::nullopt);
     return;
   }
   const bool run = ShouldRun(name, *rec);
@@ -394,7 +398,7 @@ void Supervisor::WriteStatus(const std::string& name, const WorkloadRecord& rec,
     s.exit_at_ms = e->second.second;
   }
   s.message = message;
-  std::string key = std::string(kStatusPrefix) + name;
+  RecordKey key(kStatusPrefix, name);
   std::string encoded = EncodeStatus(s);
   std::optional<std::string_view> current = map_.Get(key);
   if (current && *current == encoded) return;
@@ -497,14 +501,19 @@ std::map<std::string, std::string> Supervisor::TargetPlacement() const {
   std::map<std::string, std::string> out;
   const std::vector<std::string>& alive = view_.alive();
   if (alive.empty()) return out;
-  const double avg = static_cast<double>(owner_of_.size()) / static_cast<double>(alive.size());
+  std::vector<std::string_view> names;
+  names.reserve(indexed_);
+  for (const auto& [owner, owned] : by_owner_)
+    names.insert(names.end(), owned.begin(), owned.end());
+  std::sort(names.begin(), names.end());
+  const double avg = static_cast<double>(names.size()) / static_cast<double>(alive.size());
   const size_t cap = static_cast<size_t>(std::ceil((1.0 + options_.load_epsilon) * avg));
   std::map<std::string_view, size_t> load;
-  for (const auto& [name, owner] : owner_of_) {
+  for (std::string_view name : names) {
     for (std::string_view m : RendezvousOrder(name, alive)) {
       if (load[m] < std::max<size_t>(cap, 1)) {
         ++load[m];
-        out[name] = std::string(m);
+        out[std::string(name)] = std::string(m);
         break;
       }
     }

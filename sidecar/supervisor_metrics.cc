@@ -34,7 +34,7 @@ std::array<size_t, kPhaseCount> Supervisor::PhaseCounts() const {
   // Declared workloads without a status record have not been started by their owner yet. (A
   // status record can briefly outlive its declaration while the owner cleans up; the sum
   // then runs ahead of the declared count until it does.)
-  const size_t declared = owner_of_.size();
+  const size_t declared = indexed_;
   if (declared > with_status) out[static_cast<size_t>(Phase::kPending)] += declared - with_status;
   return out;
 }
