@@ -6,8 +6,19 @@
 //   apply_per_s_one_core    the same applies into one member alone: the core's own apply path
 //   failover_settle_sim_ms  simulated time from kill -9 of the member holding ~20,000 to all of
 //                           them running again (1 s heartbeat deadline)
-//   failover_cpu_ms         real CPU time the surviving cores spent on that failover
-//   bytes_per_workload      heap bytes per workload per member (mallinfo2), all records included
+//   failover_cpu_ms         real CPU time the surviving cores spent on that failover: until
+//                           every workload runs again and every survivor's map holds every
+//                           survivor's writes (takeovers and statuses replicated)
+//   bytes_per_workload      heap bytes per declared workload that the core of the member killed
+//                           above held: what its destruction frees (mallinfo2), its CRDT map
+//                           with every record, its indexes and its children; not the fakes
+//                           that stand in for the disk and the OS (the in-memory store's log,
+//                           the fake runner's process table)
+//   cluster_heap_per_workload  the whole simulation's heap growth per workload per member,
+//                           fakes included
+//
+// HERD_BENCH_WORKLOADS scales the run down; HERD_BENCH_ONE_CORE=1 measures only
+// apply_per_s_one_core (for profiling).
 #include <malloc.h>
 
 #include <chrono>
@@ -70,10 +81,17 @@ double OneCoreApplyPerSecond(int workloads, int batch) {
 int main() {
   herd::SetMinLogLevel(herd::LogLevel::kError);
   constexpr int kMembers = 5;
-  // HERD_BENCH_WORKLOADS scales the run down for profiling.
   const char* env = std::getenv("HERD_BENCH_WORKLOADS");
   const int kWorkloads = env != nullptr ? std::atoi(env) : 100000;
   constexpr int kBatch = 1000;
+  if (std::getenv("HERD_BENCH_ONE_CORE") != nullptr) {
+    std::printf("{\"apply_per_s_one_core\":%.0f}\n", OneCoreApplyPerSecond(kWorkloads, kBatch));
+    return 0;
+  }
+  if (std::getenv("HERD_BENCH_ONE_CORE") != nullptr) {
+    std::printf("{\"apply_per_s_one_core\":%.0f}\n", OneCoreApplyPerSecond(kWorkloads, kBatch));
+    return 0;
+  }
   const size_t heap_before = HeapBytes();
   herd::testing::SimClusterOptions o;
   o.members = kMembers;
@@ -114,13 +132,26 @@ int main() {
   }
   const auto sim_start = cluster.clock().Elapsed();
   const double cpu_start = CpuSeconds();
+  const size_t heap_before_kill = HeapBytes();
   cluster.Kill(victim);
+  const size_t heap_after_kill = HeapBytes();
   while (cluster.TotalRunning() < static_cast<size_t>(kWorkloads)) {
     cluster.RunFor(milliseconds(10));
   }
-  const double failover_cpu_ms = (CpuSeconds() - cpu_start) * 1000;
   const double settle_ms =
       std::chrono::duration<double, std::milli>(cluster.clock().Elapsed() - sim_start).count();
+  auto replicated = [&] {
+    const herd::sidecar::Supervisor* first = nullptr;
+    for (int i = 0; i < kMembers; ++i) {
+      const herd::sidecar::Supervisor* m = cluster.member(i);
+      if (m == nullptr) continue;
+      if (first == nullptr) first = m;
+      if (!(m->map().context() == first->map().context())) return false;
+    }
+    return true;
+  };
+  while (!replicated()) cluster.RunFor(milliseconds(1));
+  const double failover_cpu_ms = (CpuSeconds() - cpu_start) * 1000;
   int duplicates = 0;
   for (const auto& [name, n] : cluster.RunningCounts()) duplicates += n > 1;
 
@@ -129,9 +160,11 @@ int main() {
       "{\"members\":%d,\"workloads\":%d,\"apply_per_s\":%.0f,\"apply_per_s_one_core\":%.0f,"
       "\"apply_wall_s\":%.3f,"
       "\"failover_workloads\":%zu,\"failover_settle_sim_ms\":%.0f,\"failover_cpu_ms\":%.1f,"
-      "\"failover_duplicates\":%d,\"bytes_per_workload\":%.0f}\n",
+      "\"failover_duplicates\":%d,\"bytes_per_workload\":%.0f,"
+      "\"cluster_heap_per_workload\":%.0f}\n",
       kMembers, kWorkloads, kWorkloads / apply_s, one_core, apply_s, most, settle_ms,
       failover_cpu_ms, duplicates,
+      (static_cast<double>(heap_before_kill) - static_cast<double>(heap_after_kill)) / kWorkloads,
       static_cast<double>(heap_after - heap_before) / kWorkloads / kMembers);
   return 0;
 }
