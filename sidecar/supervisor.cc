@@ -188,7 +188,9 @@ void Supervisor::Flush() {
   }
   const int64_t now_ms = NowMs();
   for (const auto& [peer, address] : view_.declared()) {
-    if (peer == options_.name) continue;
+    // A peer not heard within the deadline gets nothing until it is heard again: its summary
+    // then shows what it lacks, and the next delta carries all of it.
+    if (peer == options_.name || !view_.IsReachable(peer)) continue;
     std::optional<crdt::Outgoing> out = sync_.Poll(peer, map_, now_ms);
     if (!out) continue;
     if (repair_next_.erase(peer) > 0 || out->retransmission) ++counters_.anti_entropy_rounds;
