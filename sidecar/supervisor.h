@@ -62,7 +62,7 @@ struct SupervisorOptions {
   Clock::Duration retransmit_after = std::chrono::milliseconds(200);
   Clock::Duration gc_interval = std::chrono::seconds(10);
   size_t move_batch = 64;   // workloads moved at once by redistribution and rebalance
-  size_t start_batch = 16;  // children started per loop turn (see QueueStart)
+  size_t start_batch = 64;  // children started per loop turn (see QueueStart)
   BackoffOptions backoff;
   double load_epsilon = 0.25;
   uint64_t compact_after_records = 20000;
