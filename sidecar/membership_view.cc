@@ -16,9 +16,29 @@ void MembershipView::SetDeclared(const std::map<std::string, std::string>& membe
 bool MembershipView::Heard(const std::string& name, uint64_t incarnation) {
   auto [it, inserted] = heard_.try_emplace(name);
   bool changed = !inserted && it->second.incarnation != incarnation;
+  if (changed) it->second.vouched_at = {};  // vouches were for the old incarnation
   it->second.at = clock_.Now();
   it->second.incarnation = incarnation;
   return changed;
+}
+
+void MembershipView::Vouched(const std::string& name, uint64_t incarnation, Clock::TimePoint at) {
+  auto it = heard_.find(name);
+  if (it == heard_.end() || it->second.incarnation != incarnation || name == self_) return;
+  it->second.vouched_at = std::max(it->second.vouched_at, std::min(at, clock_.Now()));
+}
+
+std::vector<HeardReport> MembershipView::Reports() const {
+  std::vector<HeardReport> out;
+  const Clock::TimePoint now = clock_.Now();
+  for (const auto& [name, h] : heard_) {
+    if (name == self_ || now - h.at > deadline_) continue;
+    out.push_back(HeardReport{
+        name, h.incarnation,
+        static_cast<uint32_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - h.at).count())});
+  }
+  return out;
 }
 
 void MembershipView::SetRecord(const std::string& name, std::optional<MemberRecord> record) {
@@ -45,7 +65,8 @@ bool MembershipView::ComputeAlive(const std::string& name) const {
   }
   auto h = heard_.find(name);
   if (h == heard_.end()) return false;
-  return clock_.Now() - h->second.at <= deadline_ || (clock_.Now() < hold_until_ && IsAlive(name));
+  return clock_.Now() - h->second.last() <= deadline_ ||
+         (clock_.Now() < hold_until_ && IsAlive(name));
 }
 
 bool MembershipView::IsAlive(const std::string& name) const {
@@ -55,7 +76,7 @@ bool MembershipView::IsAlive(const std::string& name) const {
 bool MembershipView::IsReachable(const std::string& name) const {
   if (name == self_) return true;
   auto h = heard_.find(name);
-  return h != heard_.end() && clock_.Now() - h->second.at <= deadline_;
+  return h != heard_.end() && clock_.Now() - h->second.last() <= deadline_;
 }
 
 bool MembershipView::Refresh() {
@@ -75,7 +96,7 @@ std::optional<Clock::TimePoint> MembershipView::NextExpiry() const {
     if (name == self_ || h == heard_.end()) continue;
     // Alive while now - at <= deadline: dead from just after at + deadline.
     Clock::TimePoint expiry =
-        std::max(h->second.at + deadline_, hold_until_) + std::chrono::milliseconds(1);
+        std::max(h->second.last() + deadline_, hold_until_) + std::chrono::milliseconds(1);
     if (!next || expiry < *next) next = expiry;
   }
   return next;

@@ -7,6 +7,9 @@
 //   declared   the membership source's list; a member outside it is refused, and treated as
 //              dead for placement (SPEC.md 6, "Removed means gone").
 //   alive      declared, heard within the heartbeat deadline (self: joined), not shutting down.
+//              Heard directly, or vouched for: a peer's heartbeat said it heard that member
+//              (the same incarnation) directly, and when. Only direct hearing is reported on,
+//              so a dead member is never kept alive by members vouching for each other.
 //   known      declared plus every member with a record, minus shutting-down ones: what quorum
 //              counts, so an isolated member never believes it is a majority (Horde #45).
 //
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "sidecar/peer_message.h"
 #include "sidecar/records.h"
 
 namespace herd::sidecar {
@@ -45,6 +49,13 @@ class MembershipView {
   // A message from `name` arrived. Returns true when its incarnation differs from the last one
   // heard (a restarted member).
   bool Heard(const std::string& name, uint64_t incarnation);
+  // A peer heard `name` (incarnation `incarnation`) directly at `at`: it counts as heard then,
+  // if this member knows that incarnation (a vouch never introduces a member, nor speaks for
+  // another incarnation than the one heard here).
+  void Vouched(const std::string& name, uint64_t incarnation, Clock::TimePoint at);
+  // What this member's heartbeats report: every other member heard directly within the
+  // deadline, with its incarnation and how long ago.
+  std::vector<HeardReport> Reports() const;
   // The member's record in the map changed (nullopt: removed).
   void SetRecord(const std::string& name, std::optional<MemberRecord> record);
   const MemberRecord* Record(const std::string& name) const;
@@ -57,7 +68,8 @@ class MembershipView {
   void HoldExpiry(Clock::TimePoint until) { hold_until_ = until; }
 
   bool IsAlive(const std::string& name) const;
-  // Heard within the heartbeat deadline (whatever its status); self always.
+  // Heard (directly or vouched for) within the heartbeat deadline, whatever its status; self
+  // always.
   bool IsReachable(const std::string& name) const;
   // Recomputes liveness from the clock. Returns true when the alive set changed.
   bool Refresh();
@@ -82,8 +94,10 @@ class MembershipView {
   std::map<std::string, std::string> declared_;
   std::map<std::string, MemberRecord> records_;
   struct Heartbeat {
-    Clock::TimePoint at;
+    Clock::TimePoint at;          // heard directly
+    Clock::TimePoint vouched_at;  // heard by a peer, as its heartbeat said
     uint64_t incarnation = 0;
+    Clock::TimePoint last() const { return std::max(at, vouched_at); }
   };
   std::map<std::string, Heartbeat> heard_;
   std::vector<std::string> alive_;

@@ -4,11 +4,18 @@
 // context, so any message doubles as a heartbeat and an anti-entropy summary: a receiver that
 // sees the sender lacks something ships the difference (crdt/delta_sync.h). Deltas carry a
 // sequence number that the receiver acknowledges.
+//
+// Heartbeats also say which members the sender heard directly within its heartbeat deadline,
+// and how long ago: a member whose own link to X is lossy still knows X lives while others
+// hear it (SWIM's indirect evidence), so packet loss on one link does not fail X over. The
+// list travels in the slot deltas use, which heartbeats of earlier versions left empty and
+// their receivers ignore: old and new agents understand each other.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -16,14 +23,23 @@ namespace herd::sidecar {
 
 enum class PeerMessageType : uint8_t { kDelta = 1, kAck = 2, kHeartbeat = 3 };
 
+// "I heard `member` (that incarnation) `age_ms` ago", from a heartbeat's sender.
+struct HeardReport {
+  std::string member;
+  uint64_t incarnation = 0;
+  uint32_t age_ms = 0;
+  friend bool operator==(const HeardReport&, const HeardReport&) = default;
+};
+
 struct PeerMessage {
   PeerMessageType type = PeerMessageType::kHeartbeat;
   std::string sender;
   uint64_t incarnation = 0;
   uint64_t hlc = 0;
-  uint64_t seq = 0;     // kDelta: the delta's sequence; kAck: the sequence acknowledged
-  std::string context;  // crdt::EncodeContext of the sender's context
-  std::string delta;    // kDelta: crdt::EncodeDelta
+  uint64_t seq = 0;                // kDelta: the delta's sequence; kAck: the sequence acknowledged
+  std::string context;             // crdt::EncodeContext of the sender's context
+  std::string delta;               // kDelta: crdt::EncodeDelta
+  std::vector<HeardReport> heard;  // kHeartbeat: the members the sender hears
   friend bool operator==(const PeerMessage&, const PeerMessage&) = default;
 };
 

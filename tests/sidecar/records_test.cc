@@ -55,5 +55,28 @@ TEST(PeerMessageTest, RoundTripAndRejects) {
             "peer message: empty sender");
 }
 
+TEST(PeerMessageTest, HeartbeatsCarryWhomTheSenderHears) {
+  PeerMessage m{PeerMessageType::kHeartbeat, "m1", 77, 123456, 0, "ctx", ""};
+  m.heard = {{"m2", 5, 120}, {"m3", 1, 0}};
+  EXPECT_EQ(*DecodePeerMessage(EncodePeerMessage(m)), m);
+  // A heartbeat of an earlier version leaves the slot empty: nobody heard, not an error.
+  PeerMessage old{PeerMessageType::kHeartbeat, "m1", 77, 123456, 0, "ctx", ""};
+  PeerMessage as_delta = old;
+  as_delta.type = PeerMessageType::kDelta;  // encodes the empty slot as it is
+  std::string bytes = EncodePeerMessage(as_delta);
+  bytes[1] = static_cast<char>(PeerMessageType::kHeartbeat);
+  EXPECT_EQ(*DecodePeerMessage(bytes), old);
+  // Only heartbeats carry the list; a bad one is refused, naming it.
+  PeerMessage bad = as_delta;
+  bad.delta = std::string("\x01\x00", 2);  // one report, with an empty member name
+  bytes = EncodePeerMessage(bad);
+  bytes[1] = static_cast<char>(PeerMessageType::kHeartbeat);
+  EXPECT_EQ(DecodePeerMessage(bytes).status().message(), "peer message: empty heard member");
+  bad.delta = "\x05";
+  bytes = EncodePeerMessage(bad);
+  bytes[1] = static_cast<char>(PeerMessageType::kHeartbeat);
+  EXPECT_FALSE(DecodePeerMessage(bytes).ok());  // five announced, none there
+}
+
 }  // namespace
 }  // namespace herd::sidecar
