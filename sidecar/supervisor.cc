@@ -208,7 +208,7 @@ const std::string& Supervisor::EncodedContext() {
 }
 
 void Supervisor::SendTo(const std::string& peer, PeerMessageType type, uint64_t seq,
-                        std::string delta) {
+                        std::string delta, const std::vector<HeardReport>* heard) {
   std::string address = view_.AddressOf(peer);
   if (address.empty()) return;
   PeerMessage m;
@@ -219,6 +219,7 @@ void Supervisor::SendTo(const std::string& peer, PeerMessageType type, uint64_t 
   m.seq = seq;
   m.context = EncodedContext();
   m.delta = std::move(delta);
+  if (heard != nullptr) m.heard = *heard;
   std::string bytes = EncodePeerMessage(m);
   CountSent(type, bytes.size());
   transport_.Send(peer, address, std::move(bytes));
@@ -285,6 +286,9 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
       if (sync_.OnAck(m.sender, m.seq, *context)) NoteDeltaAcked(m.seq);
       break;
     case PeerMessageType::kHeartbeat: {
+      for (const HeardReport& h : m.heard) {
+        view_.Vouched(h.member, h.incarnation, clock_.Now() - std::chrono::milliseconds(h.age_ms));
+      }
       const size_t in_flight = sync_.InFlight(m.sender);
       sync_.OnSummary(m.sender, *context, NowMs(), &map_.context());
       // Everything in flight was settled, yet the peer lacks what this member has: the summary
@@ -496,8 +500,9 @@ void Supervisor::OnTick() {
   if (!store_error_.ok() && clock_.Now() - last_store_probe_ >= std::chrono::seconds(1)) {
     RecoverStore();
   }
+  const std::vector<HeardReport> heard = view_.Reports();
   for (const auto& [peer, address] : view_.declared()) {
-    if (peer != options_.name) SendTo(peer, PeerMessageType::kHeartbeat, 0, {});
+    if (peer != options_.name) SendTo(peer, PeerMessageType::kHeartbeat, 0, {}, &heard);
   }
   if (view_.Refresh()) OnViewChanged();
   CheckJoined();

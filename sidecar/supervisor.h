@@ -205,7 +205,9 @@ class Supervisor {
   void ScheduleFlush();
   void Flush();
   const std::string& EncodedContext();
-  void SendTo(const std::string& peer, PeerMessageType type, uint64_t seq, std::string delta);
+  // `heard`: what a heartbeat reports (MembershipView::Reports).
+  void SendTo(const std::string& peer, PeerMessageType type, uint64_t seq, std::string delta,
+              const std::vector<HeardReport>* heard = nullptr);
   void Persist(std::string_view encoded_delta);
   void AfterDurable(std::function<void()> fn);
   void MaybeCompact();
