@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string_view>
 
 namespace herd::sidecar {
@@ -89,6 +90,41 @@ std::unordered_map<std::string, int> ScanCopies(const std::string& sleeper_binar
       },
       comm);
   return copies;
+}
+
+double BootSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::optional<double> LatestSleeperStart(const std::string& sleeper_binary,
+                                         const std::string& run) {
+  const std::string prefix = run + "-";
+  const std::string comm = sleeper_binary.substr(sleeper_binary.rfind('/') + 1).substr(0, 15);
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::optional<double> latest;
+  ForEachCmdline(
+      [&](pid_t pid, std::string_view cmdline) {
+        const size_t nul = cmdline.find('\0');
+        if (nul == std::string_view::npos || cmdline.substr(0, nul) != sleeper_binary) return;
+        if (cmdline.substr(nul + 1, prefix.size()) != prefix) return;
+        char path[64];
+        char buf[1024];
+        std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+        ssize_t n = ReadSmall(path, buf, sizeof buf - 1);
+        if (n <= 0) return;
+        buf[n] = '\0';
+        // Field 22, starttime; fields 3.. follow the last ')' (comm may hold spaces).
+        const char* p = std::strrchr(buf, ')');
+        if (p == nullptr) return;
+        for (int field = 2; field < 22 && p != nullptr; ++field) p = std::strchr(p + 1, ' ');
+        if (p == nullptr) return;
+        const double start = std::strtod(p + 1, nullptr) / ticks;
+        if (!latest || start > *latest) latest = start;
+      },
+      comm);
+  return latest;
 }
 
 int KillRun(const std::string& run) {

@@ -21,6 +21,13 @@ namespace herd::sidecar {
 std::unordered_map<std::string, int> ScanCopies(const std::string& sleeper_binary,
                                                 const std::string& run);
 
+// Seconds since boot (CLOCK_BOOTTIME), the clock of /proc/<pid>/stat's start times.
+double BootSeconds();
+
+// When the newest sleeper of run `run` started, in seconds since boot (10 ms resolution: the
+// kernel's clock ticks); nullopt when none runs.
+std::optional<double> LatestSleeperStart(const std::string& sleeper_binary, const std::string& run);
+
 // SIGKILLs every process whose argv holds an argument starting with "<run>-" (sleepers and their
 // herd-launch shims); returns how many were signalled.
 int KillRun(const std::string& run);
