@@ -105,7 +105,7 @@ const std::vector<Flag>& Flags() {
          c.active_redistribution = v == "active";
          return Status::Ok();
        }},
-      {"heartbeat-interval", "peer heartbeat period (default 250ms)",
+      {"heartbeat-interval", "peer heartbeat period (default: a third of --heartbeat-deadline)",
        Duration(&AgentConfig::heartbeat_interval)},
       {"heartbeat-deadline", "a silent member is dead after this (default 1s)",
        Duration(&AgentConfig::heartbeat_deadline)},
@@ -320,6 +320,9 @@ Result<AgentConfig> ParseAgentArgs(
   if (!c.name.empty() && !IsDns1123Label(c.name)) {
     return InvalidArgument("--name: \"" + c.name + "\" must be a DNS-1123 label", "name");
   }
+  // Three heartbeats per deadline: with the other peers' reports of what they hear (indirect
+  // evidence), a live member is not declared dead for a lossy link, and idle traffic stays low.
+  if (c.heartbeat_interval.count() == 0) c.heartbeat_interval = c.heartbeat_deadline / 3;
   if (c.heartbeat_deadline <= c.heartbeat_interval) {
     return InvalidArgument("--heartbeat-deadline must be longer than --heartbeat-interval",
                            "heartbeat-deadline");

@@ -33,7 +33,7 @@ struct AgentConfig {
   std::map<std::string, std::string> members;    // static: name -> host:port
   StrategyKind strategy = StrategyKind::kUniform;
   bool active_redistribution = false;
-  std::chrono::milliseconds heartbeat_interval{250};
+  std::chrono::milliseconds heartbeat_interval{0};  // 0: a third of heartbeat_deadline
   std::chrono::milliseconds heartbeat_deadline{1000};
   std::string namespace_;  // Kubernetes
   std::string service;     // Kubernetes headless Service

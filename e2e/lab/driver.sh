@@ -15,7 +15,6 @@ LAB_CLUSTER_DIR=""   # the current scenario's directory (drv_up)
 LAB_STRATEGY=uniform
 LAB_OFFSET=()        # per member: --wall-clock-offset, empty for none
 LAB_MOUNTS=()        # tmpfs mount points made by drv_fill_disk
-LAB_HB_INTERVAL=250ms
 LAB_HB_DEADLINE=1s
 LAB_READY_S=30       # how long a starting member may take to answer /readyz
 LAB_STOP_S=30        # how long a SIGTERM'ed member may take to exit before SIGKILL
@@ -63,7 +62,7 @@ lab_launch() {
   ip netns exec "$(net_ns_member "$i")" setsid "$LAB_BIN/herd" agent --name "m$i" \
     --members "$(lab_member_list)" --api-address "$addr:7070" --peer-address "$addr:7946" \
     --metrics-address "" --data-dir "$m/data" --strategy "$LAB_STRATEGY" \
-    --heartbeat-interval "$LAB_HB_INTERVAL" --heartbeat-deadline "$LAB_HB_DEADLINE" \
+    --heartbeat-deadline "$LAB_HB_DEADLINE" \
     --allow-root "${offset[@]}" >>"$m/agent.log" 2>&1 </dev/null &
   echo $! >"$m/pid"
   disown $! # no "Killed" notices from bash; lab_alive and lab_wait_gone poll /proc

@@ -25,6 +25,7 @@ TEST(AgentConfigTest, DefaultsMatchTheSpec) {
   EXPECT_EQ(c->strategy, StrategyKind::kUniform);
   EXPECT_FALSE(c->active_redistribution);
   EXPECT_EQ(c->heartbeat_deadline, milliseconds(1000));
+  EXPECT_EQ(c->heartbeat_interval, milliseconds(333));  // a third of the deadline
   EXPECT_TRUE(c->members.empty());
 }
 
@@ -40,6 +41,7 @@ TEST(AgentConfigTest, FlagsInBothSpellings) {
   EXPECT_EQ(c->strategy, StrategyKind::kUniformQuorum);
   EXPECT_TRUE(c->active_redistribution);
   EXPECT_EQ(c->heartbeat_deadline, milliseconds(3000));
+  EXPECT_EQ(c->heartbeat_interval, milliseconds(1000));
   EXPECT_TRUE(c->allow_root);
   EXPECT_EQ(c->wall_clock_offset_ms, -300'000);
 }
@@ -62,7 +64,9 @@ TEST(AgentConfigTest, ErrorsNameTheFlag) {
       {{"--strategy", "ring"}, "strategy", "ring"},
       {{"--redistribution", "eager"}, "redistribution", "eager"},
       {{"--heartbeat-deadline", "1x"}, "heartbeat-deadline", "unknown unit"},
-      {{"--heartbeat-deadline", "100ms"}, "heartbeat-deadline", "longer than"},
+      {{"--heartbeat-deadline", "100ms", "--heartbeat-interval", "100ms"},
+       "heartbeat-deadline",
+       "longer than"},
       {{"--api-address", "7070"}, "api-address", "host:port"},
       {{"--peer-address", ":99999"}, "peer-address", "port"},
       {{"--members", "a=1.2.3.4:1,a=1.2.3.4:2"}, "members", "listed twice"},

@@ -105,7 +105,9 @@ or in sidecar mode the user's pods (sidecar.podLabels).
 - --data-dir=/var/lib/herd
 - --strategy={{ .Values.agent.strategy }}
 - --redistribution={{ .Values.agent.redistribution }}
-- --heartbeat-interval={{ .Values.agent.heartbeatInterval }}
+{{- with .Values.agent.heartbeatInterval }}
+- --heartbeat-interval={{ . }}
+{{- end }}
 - --heartbeat-deadline={{ .Values.agent.heartbeatDeadline }}
 - --log-level={{ .Values.agent.logLevel }}
 {{- if not .Values.agent.workloadResources }}
