@@ -71,7 +71,7 @@ struct Params {
   int apply_connections = 16;
   milliseconds scrape_interval{1000};
   double api_seconds = 3;
-  double idle_seconds = 5;
+  double idle_seconds = 10;  // CPU time comes in 10 ms ticks: 0.1% resolution
   double settle_seconds = 2;
   bool quick = false;
   bool trace = false;  // --trace: every REST poll and the process count on stderr
