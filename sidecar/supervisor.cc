@@ -462,13 +462,10 @@ void Supervisor::OnViewChanged() {
   if (grew) settle_until_ = clock_.Now() + options_.heartbeat_deadline;
   placement_dirty_ = true;
   ScanOrphans();
-  // What the view decides about this member's own workloads (ShouldRun's member-wide terms):
-  // only when it changes do all of them need another look. Moves and takeovers reconcile the
-  // workloads they touch when their owner records change.
-  const bool may_run =
-      view_.IsDeclared(options_.name) && (!strategy_->needs_quorum() || (quorum && !rejoining_));
-  if (may_run != may_run_) {
-    may_run_ = may_run;
+  // Only when MayRun changes do all of this member's workloads need another look. Moves and
+  // takeovers reconcile the workloads they touch when their owner records change.
+  if (MayRun() != may_run_) {
+    may_run_ = MayRun();
     ReconcileAll();
   }
 }
@@ -480,6 +477,11 @@ bool Supervisor::HasSeenAllOf(const std::vector<std::string>& peers) const {
     if (reported == nullptr || !map_.context().Includes(*reported)) return false;
   }
   return true;
+}
+
+bool Supervisor::MayRun() const {
+  return view_.IsDeclared(options_.name) &&
+         (!strategy_->needs_quorum() || (view_.HasQuorum() && !rejoining_));
 }
 
 bool Supervisor::CaughtUp() const { return HasSeenAllOf(view_.alive()); }
@@ -530,7 +532,7 @@ void Supervisor::OnTick() {
   }
   if (rejoining_ && now >= rejoin_until_ && CaughtUp()) {
     rejoining_ = false;
-    may_run_ = view_.IsDeclared(options_.name) && view_.HasQuorum();
+    may_run_ = MayRun();
     ReconcileAll();
   }
   if (now - last_gc_ >= options_.gc_interval) {

@@ -255,6 +255,9 @@ class Supervisor {
   bool HasSeenAllOf(const std::vector<std::string>& peers) const;
   // HasSeenAllOf the alive peers.
   bool CaughtUp() const;
+  // ShouldRun's member-wide terms: declared, and with quorum (not rejoining) if the strategy
+  // needs it.
+  bool MayRun() const;
   void ScanOrphans();
   void PlanMoves(bool forced);
   void ContinueMoves();
@@ -290,7 +293,7 @@ class Supervisor {
   bool shutting_down_ = false;
   bool draining_ = false;
   bool had_quorum_ = false;
-  bool may_run_ = false;  // as OnViewChanged last saw it: declared, and with quorum if needed
+  bool may_run_ = false;  // MayRun() as OnViewChanged last saw it
   Clock::TimePoint started_at_{};
   // Until then, members that may just not have been heard yet are not declared dead (set when
   // the alive set grows: after a heal, peers are heard one by one).

@@ -93,8 +93,7 @@ bool Supervisor::IsFinished(const std::string& name, const WorkloadRecord& rec) 
 
 bool Supervisor::ShouldRun(const std::string& name, const WorkloadRecord& rec) const {
   if (rec.owner != options_.name || !joined_ || shutting_down_) return false;
-  if (!view_.IsDeclared(options_.name)) return false;  // removed: stop our copies
-  if (strategy_->needs_quorum() && (!view_.HasQuorum() || rejoining_)) return false;
+  if (!MayRun()) return false;  // removed, or without quorum: stop our copies
   if (planned_moves_.count(name) > 0) return false;
   return !IsFinished(name, rec);
 }
