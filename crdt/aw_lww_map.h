@@ -132,9 +132,8 @@ class AwLwwMap {
   // context of those dots and their covers. Proportional to the difference, not to the map.
   // When `peer` has not seen every tombstone this replica already collected, a diff could
   // resurrect what they removed, so the whole state is returned instead (full_state = true).
-  Delta DeltaSince(const CausalContext& peer) const;
-  // The same, limited to the writes `origin` issued (entries and dead dots of that replica).
-  Delta DeltaSince(const CausalContext& peer, ReplicaId origin) const;
+  // With `origin`, only the writes that replica issued (its entries and dead dots).
+  Delta DeltaSince(const CausalContext& peer, std::optional<ReplicaId> origin = std::nullopt) const;
   // The whole state: every entry and the whole context.
   Delta State() const;
   // True when DeltaSince(peer) would have to fall back to the whole state.
@@ -165,7 +164,6 @@ class AwLwwMap {
   class JoinTracker;
 
   static const Entry* Visible(const KeyState& state);
-  Delta DeltaFrom(const CausalContext& peer, std::optional<ReplicaId> origin) const;
   Delta Write(std::string_view key, bool tombstone, std::string_view value, uint64_t timestamp,
               const DiffCallback& on_diff);
   // Adds `entry` to the heads of `key_it` and indexes it; false when its dot is already held.

@@ -12,15 +12,7 @@ bool AwLwwMap::NeedsFullState(const CausalContext& peer) const {
   return false;
 }
 
-Delta AwLwwMap::DeltaSince(const CausalContext& peer) const {
-  return DeltaFrom(peer, std::nullopt);
-}
-
-Delta AwLwwMap::DeltaSince(const CausalContext& peer, ReplicaId origin) const {
-  return DeltaFrom(peer, origin);
-}
-
-Delta AwLwwMap::DeltaFrom(const CausalContext& peer, std::optional<ReplicaId> origin) const {
+Delta AwLwwMap::DeltaSince(const CausalContext& peer, std::optional<ReplicaId> origin) const {
   if (NeedsFullState(peer)) return State();
   Delta out;
   const bool peer_has_cloud = peer.cloud_size() > 0;
