@@ -20,13 +20,7 @@ using sidecar::HttpResponse;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-AgentClusterOptions Options(int members = 3) {
-  AgentClusterOptions o;
-  o.members = members;
-  o.herd_binary = HERD_BINARY_DIR "/herd";
-  o.sleeper_binary = HERD_BINARY_DIR "/herd-sleeper";
-  return o;
-}
+AgentClusterOptions Options(int members = 3) { return herd::testing::BuiltAgents(members); }
 
 std::set<std::string> Names(const std::string& prefix, int count) {
   return AgentCluster::Names(prefix, count);

@@ -26,13 +26,7 @@ using ::testing::HasSubstr;
 constexpr const char* kReader = "reader-tok-6f1c2a";
 constexpr const char* kWriter = "writer-tok-93be77";
 
-AgentClusterOptions Options() {
-  AgentClusterOptions o;
-  o.members = 1;
-  o.herd_binary = HERD_BINARY_DIR "/herd";
-  o.sleeper_binary = HERD_BINARY_DIR "/herd-sleeper";
-  return o;
-}
+AgentClusterOptions Options() { return herd::testing::BuiltAgents(1); }
 
 void WriteFile(const std::string& path, const std::string& text) {
   // Write a new file and rename it over the old one, as a careful operator (or a Secret

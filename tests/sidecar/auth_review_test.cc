@@ -75,11 +75,7 @@ TEST_F(AuthReviewTest, TheClientCreatesReviewsOnTheFakeServer) {
 }
 
 TEST_F(AuthReviewTest, AgentAllowsDeniesAndCaches) {
-  AgentClusterOptions o;
-  o.members = 1;
-  o.herd_binary = HERD_BINARY_DIR "/herd";
-  o.sleeper_binary = HERD_BINARY_DIR "/herd-sleeper";
-  AgentCluster cluster(o);
+  AgentCluster cluster(herd::testing::BuiltAgents(1));
   const std::string kubeconfig = cluster.dir() + "/kubeconfig";
   std::ofstream(kubeconfig)
       << "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"

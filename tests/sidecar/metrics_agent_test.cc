@@ -14,13 +14,7 @@ using metrics_text::Sample;
 using metrics_text::Value;
 using std::chrono::seconds;
 
-AgentClusterOptions Options(int members) {
-  AgentClusterOptions o;
-  o.members = members;
-  o.herd_binary = HERD_BINARY_DIR "/herd";
-  o.sleeper_binary = HERD_BINARY_DIR "/herd-sleeper";
-  return o;
-}
+AgentClusterOptions Options(int members) { return herd::testing::BuiltAgents(members); }
 
 std::vector<Sample> Scrape(AgentCluster& cluster, int i) {
   Result<std::string> text = cluster.Scrape(i);

@@ -27,13 +27,7 @@ const std::string kDashboard = HERD_SOURCE_DIR "/telemetry/grafana/herd-dashboar
 const std::string kContract = HERD_SOURCE_DIR "/telemetry/metrics.txt";
 constexpr int kWorkloads = 20;
 
-AgentClusterOptions Options() {
-  AgentClusterOptions o;
-  o.members = 3;
-  o.herd_binary = HERD_BINARY_DIR "/herd";
-  o.sleeper_binary = HERD_BINARY_DIR "/herd-sleeper";
-  return o;
-}
+AgentClusterOptions Options() { return herd::testing::BuiltAgents(3); }
 
 std::string ReadWhole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

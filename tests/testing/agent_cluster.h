@@ -40,6 +40,18 @@ struct AgentClusterOptions {
   std::string heartbeat_deadline = "1s";
 };
 
+#ifdef HERD_BINARY_DIR
+// Options for `members` agents of this build's herd and herd-sleeper (HERD_BINARY_DIR: the build
+// dir, defined by each test target that runs real agents).
+inline AgentClusterOptions BuiltAgents(int members) {
+  AgentClusterOptions o;
+  o.members = members;
+  o.herd_binary = HERD_BINARY_DIR "/herd";
+  o.sleeper_binary = HERD_BINARY_DIR "/herd-sleeper";
+  return o;
+}
+#endif
+
 class AgentCluster {
  public:
   explicit AgentCluster(AgentClusterOptions options);

@@ -16,13 +16,7 @@ FakeKubeServerOptions ServerOptions() {
   return o;
 }
 
-AgentClusterOptions ClusterOptions(int members) {
-  AgentClusterOptions o;
-  o.members = members;
-  o.herd_binary = HERD_BINARY_DIR "/herd";
-  o.sleeper_binary = HERD_BINARY_DIR "/herd-sleeper";
-  return o;
-}
+AgentClusterOptions ClusterOptions(int members) { return herd::testing::BuiltAgents(members); }
 
 json Slice(const std::string& member, int peer_port, bool ready) {
   return {{"kind", "EndpointSlice"},
