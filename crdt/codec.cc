@@ -1,6 +1,7 @@
 #include "crdt/codec.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 #include <vector>
 
@@ -100,30 +101,70 @@ std::string Seal(std::string frame, uint8_t kind) {
 
 // ---- Decoding ----
 
+// The name of the field being read ("entry 3 cover 1 counter"), put into words only when an
+// error names it: decoding a good frame builds no strings.
+class What {
+ public:
+  What(const char* text) { Push(text, kNone); }       // NOLINT(google-explicit-constructor)
+  What(std::string_view text) { Push(text, kNone); }  // NOLINT(google-explicit-constructor)
+  What(std::string_view text, uint64_t n) { Push(text, n); }
+  What operator+(std::string_view text) const { return With(text, kNone); }
+  What With(std::string_view text, uint64_t n) const {
+    What w = *this;
+    w.Push(text, n);
+    return w;
+  }
+  std::string str() const {
+    std::string out;
+    for (size_t i = 0; i < size_; ++i) {
+      if (i > 0) out += ' ';
+      out += parts_[i].text;
+      if (parts_[i].n != kNone) out += ' ' + Str(parts_[i].n);
+    }
+    return out;
+  }
+
+ private:
+  static constexpr uint64_t kNone = ~uint64_t{0};
+  struct Part {
+    std::string_view text;
+    uint64_t n = kNone;
+  };
+  void Push(std::string_view text, uint64_t n) {
+    if (size_ < parts_.size()) parts_[size_++] = Part{text, n};
+  }
+  std::array<Part, 4> parts_{};
+  size_t size_ = 0;
+};
+
+Status Invalid(const What& what, std::string_view problem) {
+  return InvalidArgument(what.str() + std::string(problem));
+}
+
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
   size_t remaining() const { return in_.size() - pos_; }
 
-  Status Varint(const std::string& what, uint64_t* out) {
+  Status Varint(const What& what, uint64_t* out) {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ == in_.size()) return InvalidArgument(what + ": varint runs past the payload");
+      if (pos_ == in_.size()) return Invalid(what, ": varint runs past the payload");
       const uint8_t b = static_cast<uint8_t>(in_[pos_++]);
-      if (shift == 63 && b > 1) return InvalidArgument(what + ": varint overflows 64 bits");
+      if (shift == 63 && b > 1) return Invalid(what, ": varint overflows 64 bits");
       v |= static_cast<uint64_t>(b & 0x7f) << shift;
       if ((b & 0x80) == 0) {
-        if (b == 0 && shift > 0) return InvalidArgument(what + ": varint is not minimal");
+        if (b == 0 && shift > 0) return Invalid(what, ": varint is not minimal");
         *out = v;
         return Status::Ok();
       }
     }
-    return InvalidArgument(what + ": varint overflows 64 bits");
+    return Invalid(what, ": varint overflows 64 bits");
   }
 
-  Status Fixed64(const std::string& what, uint64_t* out) {
+  Status Fixed64(const What& what, uint64_t* out) {
     if (remaining() < 8) {
-      return InvalidArgument(what + " needs 8 bytes, " + Str(remaining()) + " remain");
+      return Invalid(what, " needs 8 bytes, " + Str(remaining()) + " remain");
     }
     uint64_t v = 0;
     for (int i = 0; i < 8; ++i)
@@ -133,12 +174,12 @@ class Reader {
     return Status::Ok();
   }
 
-  Status Bytes(const std::string& what, std::string* out) {
+  Status Bytes(const What& what, std::string* out) {
     uint64_t n = 0;
-    RETURN_IF_ERROR(Varint(what + " length", &n));
+    RETURN_IF_ERROR(Varint(what + "length", &n));
     if (n > remaining()) {
-      return InvalidArgument(what + " length " + Str(n) + " exceeds remaining " + Str(remaining()) +
-                             " bytes");
+      return Invalid(what,
+                     " length " + Str(n) + " exceeds remaining " + Str(remaining()) + " bytes");
     }
     out->assign(in_.data() + pos_, n);
     pos_ += n;
@@ -146,11 +187,11 @@ class Reader {
   }
 
   // A count of elements that each take at least `min_bytes`.
-  Status Count(const std::string& what, size_t min_bytes, uint64_t* out) {
+  Status Count(const What& what, size_t min_bytes, uint64_t* out) {
     RETURN_IF_ERROR(Varint(what, out));
     if (*out > remaining() / min_bytes) {
-      return InvalidArgument(what + " " + Str(*out) + " exceeds what the remaining " +
-                             Str(remaining()) + " bytes can hold");
+      return Invalid(what, " " + Str(*out) + " exceeds what the remaining " + Str(remaining()) +
+                               " bytes can hold");
     }
     return Status::Ok();
   }
@@ -168,7 +209,7 @@ class DotReader {
     ids_.reserve(n);
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t id = 0;
-      RETURN_IF_ERROR(in->Fixed64("replica " + Str(i), &id));
+      RETURN_IF_ERROR(in->Fixed64(What("replica", i), &id));
       if (!ids_.empty() && id <= ids_.back()) {
         return InvalidArgument("replica " + Str(i) + " id " + Str(id) +
                                " is not above the previous one (table must ascend)");
@@ -180,14 +221,14 @@ class DotReader {
   }
 
   // Reads (replica index, counter >= 1). `index` is the table position, for ordering checks.
-  Status Read(Reader* in, const std::string& what, Dot* d, uint64_t* index) {
-    RETURN_IF_ERROR(in->Varint(what + " replica index", index));
+  Status Read(Reader* in, const What& what, Dot* d, uint64_t* index) {
+    RETURN_IF_ERROR(in->Varint(what + "replica index", index));
     if (*index >= ids_.size()) {
-      return InvalidArgument(what + " replica index " + Str(*index) + " out of range (" +
-                             Str(ids_.size()) + " replicas)");
+      return Invalid(what, " replica index " + Str(*index) + " out of range (" + Str(ids_.size()) +
+                               " replicas)");
     }
-    RETURN_IF_ERROR(in->Varint(what + " counter", &d->counter));
-    if (d->counter == 0) return InvalidArgument(what + " counter is 0 (counters start at 1)");
+    RETURN_IF_ERROR(in->Varint(what + "counter", &d->counter));
+    if (d->counter == 0) return Invalid(what, " counter is 0 (counters start at 1)");
     d->replica = ids_[*index];
     used_[*index] = true;
     return Status::Ok();
@@ -212,7 +253,7 @@ Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
   for (uint64_t i = 0; i < n; ++i) {
     Dot d;
     uint64_t index = 0;
-    RETURN_IF_ERROR(dots->Read(in, "context vv " + Str(i), &d, &index));
+    RETURN_IF_ERROR(dots->Read(in, What("context vv", i), &d, &index));
     if (i > 0 && index <= prev) {
       return InvalidArgument("context vv " + Str(i) + " replica index " + Str(index) +
                              " is not above the previous one");
@@ -225,16 +266,16 @@ Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
   for (uint64_t i = 0; i < n; ++i) {
     Dot d;
     uint64_t index = 0;
-    const std::string what = "context cloud dot " + Str(i);
+    const What what("context cloud dot", i);
     RETURN_IF_ERROR(dots->Read(in, what, &d, &index));
     if (i > 0 && !(prev_dot < d)) {
-      return InvalidArgument(what + " " + ToString(d) + " is not above the previous one");
+      return Invalid(what, " " + ToString(d) + " is not above the previous one");
     }
     prev_dot = d;
     const uint64_t max = out->Max(d.replica);
     if (d.counter - 1 <= max) {
-      return InvalidArgument(what + " " + ToString(d) + " is not above its replica's max " +
-                             Str(max) + " + 1 (context not compact)");
+      return Invalid(what, " " + ToString(d) + " is not above its replica's max " + Str(max) +
+                               " + 1 (context not compact)");
     }
     out->Add(d);
   }
@@ -243,36 +284,35 @@ Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
 
 Status ReadEntry(Reader* in, DotReader* dots, const CausalContext& context, uint64_t i,
                  KeyedEntry* out) {
-  const std::string what = "entry " + Str(i);
-  RETURN_IF_ERROR(in->Bytes(what + " key", &out->key));
+  const What what("entry", i);
+  RETURN_IF_ERROR(in->Bytes(what + "key", &out->key));
   Entry& e = out->entry;
   uint64_t index = 0;
-  RETURN_IF_ERROR(dots->Read(in, what + " dot", &e.dot, &index));
+  RETURN_IF_ERROR(dots->Read(in, what + "dot", &e.dot, &index));
   if (!context.Contains(e.dot)) {
-    return InvalidArgument(what + " dot " + ToString(e.dot) + " is not in the delta's context");
+    return Invalid(what, " dot " + ToString(e.dot) + " is not in the delta's context");
   }
-  RETURN_IF_ERROR(in->Varint(what + " timestamp", &e.timestamp));
+  RETURN_IF_ERROR(in->Varint(what + "timestamp", &e.timestamp));
   uint64_t flags = 0;
-  RETURN_IF_ERROR(in->Varint(what + " flags", &flags));
-  if (flags & ~kEntryTombstone) return InvalidArgument(what + " has unknown flags " + Str(flags));
+  RETURN_IF_ERROR(in->Varint(what + "flags", &flags));
+  if (flags & ~kEntryTombstone) return Invalid(what, " has unknown flags " + Str(flags));
   e.tombstone = (flags & kEntryTombstone) != 0;
-  RETURN_IF_ERROR(in->Bytes(what + " value", &e.value));
+  RETURN_IF_ERROR(in->Bytes(what + "value", &e.value));
   if (e.tombstone && !e.value.empty()) {
-    return InvalidArgument(what + " is a tombstone but has a " + Str(e.value.size()) +
-                           "-byte value");
+    return Invalid(what, " is a tombstone but has a " + Str(e.value.size()) + "-byte value");
   }
   uint64_t n = 0;
-  RETURN_IF_ERROR(in->Count(what + " cover count", kMinDotBytes, &n));
+  RETURN_IF_ERROR(in->Count(what + "cover count", kMinDotBytes, &n));
   e.covers.reserve(n);
   for (uint64_t c = 0; c < n; ++c) {
     Dot d;
-    const std::string cover = what + " cover " + Str(c);
+    const What cover = what.With("cover", c);
     RETURN_IF_ERROR(dots->Read(in, cover, &d, &index));
     if (c > 0 && !(e.covers.back() < d)) {
-      return InvalidArgument(cover + " " + ToString(d) + " is not above the previous one");
+      return Invalid(cover, " " + ToString(d) + " is not above the previous one");
     }
     if (!context.Contains(d)) {
-      return InvalidArgument(cover + " " + ToString(d) + " is not in the delta's context");
+      return Invalid(cover, " " + ToString(d) + " is not in the delta's context");
     }
     e.covers.push_back(d);
   }
