@@ -62,7 +62,14 @@ class ScopedLogCapture {
 
 }  // namespace herd
 
-#define LOG_DEBUG(event, ...) ::herd::Log(::herd::LogLevel::kDebug, event, ##__VA_ARGS__)
-#define LOG_INFO(event, ...) ::herd::Log(::herd::LogLevel::kInfo, event, ##__VA_ARGS__)
-#define LOG_WARNING(event, ...) ::herd::Log(::herd::LogLevel::kWarning, event, ##__VA_ARGS__)
-#define LOG_ERROR(event, ...) ::herd::Log(::herd::LogLevel::kError, event, ##__VA_ARGS__)
+// The fields are built only when the level is enabled: a filtered-out line costs a load.
+#define HERD_LOG_AT(level, event, ...)                                        \
+  do {                                                                        \
+    if (static_cast<int>(level) >= static_cast<int>(::herd::MinLogLevel())) { \
+      ::herd::Log(level, event, ##__VA_ARGS__);                               \
+    }                                                                         \
+  } while (false)
+#define LOG_DEBUG(event, ...) HERD_LOG_AT(::herd::LogLevel::kDebug, event, ##__VA_ARGS__)
+#define LOG_INFO(event, ...) HERD_LOG_AT(::herd::LogLevel::kInfo, event, ##__VA_ARGS__)
+#define LOG_WARNING(event, ...) HERD_LOG_AT(::herd::LogLevel::kWarning, event, ##__VA_ARGS__)
+#define LOG_ERROR(event, ...) HERD_LOG_AT(::herd::LogLevel::kError, event, ##__VA_ARGS__)
