@@ -456,6 +456,7 @@ void Supervisor::ScanOrphans() {
   const std::vector<std::string>& alive = view_.alive();
   if (alive.empty()) return;
   const Clock::TimePoint now = clock_.Now();
+  std::map<std::string, size_t> taken;  // by former owner: one log line each, not one per workload
   for (const std::string& name : orphans) {
     if (RendezvousFirst(name, alive) != options_.name) continue;  // another survivor's
     std::optional<WorkloadRecord> rec = ReadWorkload(name);
@@ -471,7 +472,13 @@ void Supervisor::ScanOrphans() {
     auto [since, inserted] = orphaned_since_.try_emplace(name, now);
     // by_owner_ is re-indexed when the event's changes drain, so a second scan in the same
     // event (OnTick's, after OnViewChanged's) still lists what this member just took over.
-    if (now - since->second >= delay && rec->owner != options_.name) TakeOver(name, *rec);
+    if (now - since->second >= delay && rec->owner != options_.name) {
+      ++taken[rec->owner];
+      TakeOver(name, *rec);
+    }
+  }
+  for (const auto& [from, count] : taken) {
+    LOG_INFO("workloads_taken_over", {{"member", options_.name}, {"from", from}, {"count", count}});
   }
 }
 
@@ -482,8 +489,8 @@ void Supervisor::TakeOver(const std::string& name, const WorkloadRecord& rec) {
   if (auto h = last_heard_.find(rec.owner); h != last_heard_.end()) {
     failover_since_[name] = h->second;
   }
-  LOG_INFO("workload_takeover",
-           {{"workload", name}, {"from", rec.owner}, {"epoch", rec.epoch + 1}});
+  LOG_DEBUG("workload_takeover",
+            {{"workload", name}, {"from", rec.owner}, {"epoch", rec.epoch + 1}});
   WriteOwner(name, options_.name, rec.epoch + 1);
 }
 
