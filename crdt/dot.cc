@@ -8,42 +8,77 @@ std::string ToString(const Dot& d) {
   return "(" + std::to_string(d.replica) + "," + std::to_string(d.counter) + ")";
 }
 
-bool CausalContext::Contains(const Dot& d) const {
-  if (d.counter <= Max(d.replica)) return true;
-  return !cloud_.empty() && cloud_.count(d) > 0;
-}
-
-void CausalContext::Add(const Dot& d) {
-  if (Contains(d)) return;
-  const uint64_t max = Max(d.replica);
-  if (d.counter == max + 1) {
-    vv_[d.replica] = d.counter;
-    if (!cloud_.empty()) CompactReplica(d.replica);
-    return;
-  }
-  cloud_.insert(d);
-}
-
-void CausalContext::AddUpTo(ReplicaId r, uint64_t n) {
-  if (n <= Max(r)) return;
-  vv_[r] = n;
-  if (!cloud_.empty()) CompactReplica(r);
-}
-
-void CausalContext::Merge(const CausalContext& other) {
-  for (const auto& [r, n] : other.vv_) AddUpTo(r, n);
-  for (const Dot& d : other.cloud_) Add(d);
-}
-
-uint64_t CausalContext::Max(ReplicaId r) const {
+uint64_t CausalContext::RawMax(ReplicaId r) const {
   auto it = vv_.find(r);
   return it == vv_.end() ? 0 : it->second;
 }
 
+bool CausalContext::Contains(const Dot& d) const {
+  if (pending_.size() > kMaxPending) NormalizeSlow();
+  if (d.counter <= RawMax(d.replica)) return true;
+  if (std::binary_search(cloud_.begin(), cloud_.end(), d)) return true;
+  // A pending dot may also extend the range, but a dot that extension would swallow is in the
+  // cloud or pending itself, so looking at each is enough.
+  return std::find(pending_.begin(), pending_.end(), d) != pending_.end();
+}
+
+void CausalContext::Add(const Dot& d) {
+  const uint64_t max = RawMax(d.replica);
+  if (d.counter <= max) return;
+  if (pending_.empty()) {
+    if (d.counter == max + 1) {
+      vv_[d.replica] = d.counter;
+      if (!cloud_.empty()) CompactReplica(d.replica);
+      return;
+    }
+    if (cloud_.empty() || cloud_.back() < d) {
+      cloud_.push_back(d);
+      return;
+    }
+  }
+  pending_.push_back(d);
+  // Folding in costs a pass over the cloud: wait until that pass is paid for.
+  if (pending_.size() > std::max(kMaxPending, cloud_.size())) NormalizeSlow();
+}
+
+void CausalContext::AddUpTo(ReplicaId r, uint64_t n) {
+  if (n <= RawMax(r)) return;
+  vv_[r] = n;
+  if (!cloud_.empty()) CompactReplica(r);
+  // A pending dot at or below n is now redundant; Normalize drops it.
+}
+
+void CausalContext::Merge(const CausalContext& other) {
+  other.Normalize();
+  for (const auto& [r, n] : other.vv_) AddUpTo(r, n);
+  if (other.cloud_.empty()) return;
+  Normalize();
+  // Both clouds are sorted: one linear merge, then compaction of the replicas it touched.
+  const size_t mid = cloud_.size();
+  cloud_.insert(cloud_.end(), other.cloud_.begin(), other.cloud_.end());
+  std::inplace_merge(cloud_.begin(), cloud_.begin() + static_cast<std::ptrdiff_t>(mid),
+                     cloud_.end());
+  cloud_.erase(std::unique(cloud_.begin(), cloud_.end()), cloud_.end());
+  ReplicaId last = 0;
+  bool first = true;
+  for (const Dot& d : other.cloud_) {
+    if (!first && d.replica == last) continue;
+    first = false;
+    last = d.replica;
+    CompactReplica(d.replica);
+  }
+}
+
+uint64_t CausalContext::Max(ReplicaId r) const {
+  Normalize();
+  return RawMax(r);
+}
+
 uint64_t CausalContext::HighestCounter(ReplicaId r) const {
-  uint64_t high = Max(r);
-  auto it = cloud_.lower_bound(Dot{r + 1, 0});
-  if (r == UINT64_MAX) it = cloud_.end();
+  Normalize();
+  uint64_t high = RawMax(r);
+  auto it = r == UINT64_MAX ? cloud_.end()
+                            : std::lower_bound(cloud_.begin(), cloud_.end(), Dot{r + 1, 0});
   if (it != cloud_.begin()) {
     --it;
     if (it->replica == r) high = std::max(high, it->counter);
@@ -52,8 +87,10 @@ uint64_t CausalContext::HighestCounter(ReplicaId r) const {
 }
 
 bool CausalContext::Includes(const CausalContext& other) const {
+  Normalize();
+  other.Normalize();
   for (const auto& [r, n] : other.vv_) {
-    if (Max(r) < n) return false;
+    if (RawMax(r) < n) return false;
   }
   for (const Dot& d : other.cloud_) {
     if (!Contains(d)) return false;
@@ -61,17 +98,40 @@ bool CausalContext::Includes(const CausalContext& other) const {
   return true;
 }
 
+void CausalContext::Normalize() const {
+  if (!pending_.empty()) NormalizeSlow();
+}
+
+void CausalContext::NormalizeSlow() const {
+  std::vector<Dot> add;
+  add.swap(pending_);
+  std::sort(add.begin(), add.end());
+  add.erase(std::unique(add.begin(), add.end()), add.end());
+  const size_t mid = cloud_.size();
+  for (const Dot& d : add) {
+    if (d.counter > RawMax(d.replica)) cloud_.push_back(d);
+  }
+  std::inplace_merge(cloud_.begin(), cloud_.begin() + static_cast<std::ptrdiff_t>(mid),
+                     cloud_.end());
+  cloud_.erase(std::unique(cloud_.begin(), cloud_.end()), cloud_.end());
+  for (size_t i = 0; i < add.size(); ++i) {
+    if (i == 0 || add[i].replica != add[i - 1].replica) CompactReplica(add[i].replica);
+  }
+}
+
 // Drops cloud dots of `r` that the version vector now covers, then pulls in every cloud dot that
 // extends the contiguous range.
-void CausalContext::CompactReplica(ReplicaId r) {
+void CausalContext::CompactReplica(ReplicaId r) const {
   auto vv_it = vv_.find(r);
   uint64_t max = vv_it == vv_.end() ? 0 : vv_it->second;
-  auto it = cloud_.lower_bound(Dot{r, 0});
-  while (it != cloud_.end() && it->replica == r && it->counter <= max + 1) {
-    max = std::max(max, it->counter);
-    it = cloud_.erase(it);
+  auto first = std::lower_bound(cloud_.begin(), cloud_.end(), Dot{r, 0});
+  auto last = first;
+  while (last != cloud_.end() && last->replica == r && last->counter <= max + 1) {
+    max = std::max(max, last->counter);
+    ++last;
   }
-  if (max == 0) return;
+  if (first == last) return;
+  cloud_.erase(first, last);
   if (vv_it == vv_.end()) {
     vv_.emplace(r, max);
   } else {

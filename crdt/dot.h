@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -36,8 +35,14 @@ struct DotHash {
 
 std::string ToString(const Dot& d);
 
-// The set of dots a replica has seen. Kept compact: after Add or Merge, a cloud dot that
-// extends its replica's contiguous range moves into the version vector.
+// The set of dots a replica has seen. Kept compact: once normalized, a cloud dot that extends
+// its replica's contiguous range has moved into the version vector.
+//
+// The cloud is a sorted vector (binary search, linear merges, one allocation), not a tree: a
+// delta's context holds thousands of scattered dots (the writes it covers), and a tree spent an
+// allocation and a cache miss per dot. Dots added out of order wait in a small unsorted buffer
+// that the next read needing order folds in (sort, merge, compact) — so even const reads may
+// reorganize the representation. Single-threaded, like the map that owns it.
 class CausalContext {
  public:
   // Dots with counter 0 name no write: every context contains them and Add ignores them.
@@ -53,18 +58,41 @@ class CausalContext {
   uint64_t HighestCounter(ReplicaId r) const;
   // True when every dot in `other` is in this context.
   bool Includes(const CausalContext& other) const;
-  bool empty() const { return vv_.empty() && cloud_.empty(); }
-  size_t cloud_size() const { return cloud_.size(); }
+  bool empty() const { return vv_.empty() && cloud_.empty() && pending_.empty(); }
+  size_t cloud_size() const {
+    Normalize();
+    return cloud_.size();
+  }
 
-  const std::map<ReplicaId, uint64_t>& version_vector() const { return vv_; }
-  const std::set<Dot>& cloud() const { return cloud_; }
+  const std::map<ReplicaId, uint64_t>& version_vector() const {
+    Normalize();
+    return vv_;
+  }
+  // Ascending, unique, and above each replica's contiguous range plus one.
+  const std::vector<Dot>& cloud() const {
+    Normalize();
+    return cloud_;
+  }
 
-  friend bool operator==(const CausalContext&, const CausalContext&) = default;
+  friend bool operator==(const CausalContext& a, const CausalContext& b) {
+    a.Normalize();
+    b.Normalize();
+    return a.vv_ == b.vv_ && a.cloud_ == b.cloud_;
+  }
 
  private:
-  void CompactReplica(ReplicaId r);
-  std::map<ReplicaId, uint64_t> vv_;  // r -> n: dots (r,1)..(r,n) all seen; never holds n == 0
-  std::set<Dot> cloud_;               // seen dots above a gap
+  // Pending dots beyond this are folded in before the next Contains (which scans them); Add
+  // alone folds them in once they outnumber the cloud.
+  static constexpr size_t kMaxPending = 32;
+  uint64_t RawMax(ReplicaId r) const;  // the version vector alone, pending dots unseen
+  // Folds pending_ into cloud_ and compacts; a no-op when nothing is pending.
+  void Normalize() const;
+  void NormalizeSlow() const;
+  void CompactReplica(ReplicaId r) const;
+
+  mutable std::map<ReplicaId, uint64_t> vv_;  // r -> n: (r,1)..(r,n) all seen; never n == 0
+  mutable std::vector<Dot> cloud_;            // seen dots above a gap, sorted
+  mutable std::vector<Dot> pending_;          // added out of order, not yet folded in
 };
 
 // The element-wise minimum of contiguous ranges: what every one of `contexts` has seen for sure.

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <set>
+#include <vector>
 
 namespace herd::crdt {
 namespace {
@@ -35,13 +37,13 @@ TEST(CausalContextTest, GapStaysInCloudUntilFilled) {
   c.Add(Dot{7, 4});
   c.Add(Dot{7, 6});
   EXPECT_EQ(c.Max(7), 1u);
-  EXPECT_EQ(c.cloud(), (std::set<Dot>{{7, 3}, {7, 4}, {7, 6}}));
+  EXPECT_EQ(c.cloud(), (std::vector<Dot>{{7, 3}, {7, 4}, {7, 6}}));
   EXPECT_TRUE(c.Contains(Dot{7, 4}));
   EXPECT_FALSE(c.Contains(Dot{7, 2}));
   EXPECT_EQ(c.HighestCounter(7), 6u);
   c.Add(Dot{7, 2});  // fills the gap: 3 and 4 compact, 6 stays
   EXPECT_EQ(c.Max(7), 4u);
-  EXPECT_EQ(c.cloud(), (std::set<Dot>{{7, 6}}));
+  EXPECT_EQ(c.cloud(), (std::vector<Dot>{{7, 6}}));
   c.Add(Dot{7, 5});
   EXPECT_EQ(c.version_vector(), (VV{{7, 6}}));
   EXPECT_EQ(c.cloud_size(), 0u);
@@ -53,7 +55,7 @@ TEST(CausalContextTest, CompactionIsPerReplica) {
   c.Add(Dot{2, 2});
   c.Add(Dot{1, 1});
   EXPECT_EQ(c.version_vector(), (VV{{1, 2}}));
-  EXPECT_EQ(c.cloud(), (std::set<Dot>{{2, 2}}));
+  EXPECT_EQ(c.cloud(), (std::vector<Dot>{{2, 2}}));
 }
 
 TEST(CausalContextTest, AddUpToSwallowsCloudDots) {
@@ -63,7 +65,7 @@ TEST(CausalContextTest, AddUpToSwallowsCloudDots) {
   c.Add(Dot{1, 9});
   c.AddUpTo(1, 4);  // 3 is now inside, 5 extends the range, 9 stays
   EXPECT_EQ(c.version_vector(), (VV{{1, 5}}));
-  EXPECT_EQ(c.cloud(), (std::set<Dot>{{1, 9}}));
+  EXPECT_EQ(c.cloud(), (std::vector<Dot>{{1, 9}}));
   c.AddUpTo(1, 2);  // never shrinks
   EXPECT_EQ(c.Max(1), 5u);
 }
@@ -76,7 +78,7 @@ TEST(CausalContextTest, MergeIsUnionAndCompacts) {
   b.Add(Dot{1, 5});
   a.Merge(b);
   EXPECT_EQ(a.version_vector(), (VV{{1, 3}, {2, 5}}));
-  EXPECT_EQ(a.cloud(), (std::set<Dot>{{1, 5}}));
+  EXPECT_EQ(a.cloud(), (std::vector<Dot>{{1, 5}}));
   CausalContext c = b;
   c.Merge(a);
   EXPECT_EQ(c, a);  // canonical form: equal sets compare equal
@@ -100,6 +102,54 @@ TEST(CausalContextTest, HighestCounterAtTheTopReplicaId) {
   c.Add(Dot{UINT64_MAX, 4});
   EXPECT_EQ(c.HighestCounter(UINT64_MAX), 4u);
   EXPECT_EQ(c.HighestCounter(UINT64_MAX - 1), 0u);
+}
+
+// Out-of-order adds wait in an unsorted buffer: whatever the order of adds, merges and reads,
+// the context answers as the plain set of dots it was given, in the same canonical form.
+TEST(CausalContextTest, MatchesASetUnderRandomOrder) {
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937 rng(seed);
+    std::set<Dot> model;
+    CausalContext c;
+    auto random_dot = [&rng] { return Dot{1 + rng() % 4, 1 + rng() % 300}; };
+    for (int step = 0; step < 2000; ++step) {
+      const uint32_t op = rng() % 100;
+      if (op < 70) {
+        const Dot d = random_dot();
+        c.Add(d);
+        model.insert(d);
+      } else if (op < 75) {
+        const ReplicaId r = 1 + rng() % 4;
+        const uint64_t n = rng() % 200;
+        c.AddUpTo(r, n);
+        for (uint64_t k = 1; k <= n; ++k) model.insert(Dot{r, k});
+      } else if (op < 80) {
+        CausalContext other;
+        for (int k = 0; k < 50; ++k) {
+          const Dot d = random_dot();
+          other.Add(d);
+          model.insert(d);
+        }
+        c.Merge(other);
+      } else if (op < 97) {
+        const Dot d = random_dot();
+        ASSERT_EQ(c.Contains(d), model.count(d) > 0) << "seed " << seed << " " << ToString(d);
+      } else {
+        const ReplicaId r = 1 + rng() % 4;
+        uint64_t max = 0;
+        while (model.count(Dot{r, max + 1}) > 0) ++max;
+        ASSERT_EQ(c.Max(r), max) << "seed " << seed;
+      }
+    }
+    // Canonical form: the version vector holds each contiguous range, the cloud the rest.
+    CausalContext rebuilt;
+    for (const Dot& d : model) rebuilt.Add(d);
+    EXPECT_EQ(c, rebuilt) << "seed " << seed;
+    for (const Dot& d : c.cloud()) {
+      EXPECT_GT(d.counter, c.Max(d.replica) + 1) << "seed " << seed << " " << ToString(d);
+    }
+    EXPECT_TRUE(std::is_sorted(c.cloud().begin(), c.cloud().end()));
+  }
 }
 
 TEST(CommonVersionVectorTest, ElementWiseMinimumIgnoringCloud) {
