@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <span>
 #include <tuple>
-#include <unordered_set>
 #include <utility>
 
 namespace herd::crdt {
@@ -22,44 +21,60 @@ bool Beats(const Entry& a, const Entry& b) {
 
 // The keys one Join touched, with what each showed before its first change, so that the visible
 // count and the diffs can be worked out once the whole join is applied. Its slots live in the
-// map and are reused from join to join, so that copying an old value rarely allocates.
+// map and are reused from join to join, so that copying an old value rarely allocates. A big
+// join finds its touched keys through an open-addressing table of slot numbers keyed by the
+// key's hash (also kept in the map): the entries of step (2) mostly replace the ones step (1)
+// killed, and finding their key there spares a search of the whole map.
 class AwLwwMap::JoinTracker {
  public:
-  JoinTracker(std::vector<TouchedKey>* slots, bool want_values)
-      : slots_(*slots), want_values_(want_values) {}
+  JoinTracker(std::vector<TouchedKey>* slots, std::vector<uint32_t>* table, bool want_values)
+      : slots_(*slots), table_(*table), want_values_(want_values) {}
 
   // Call before the first change to `key_it` in this join.
   void Touch(Keys::iterator key_it) {
-    if (seen_.empty() && n_ < kLinearLimit) {
+    const size_t hash = n_ < kLinearLimit ? 0 : Hash(key_it->first);
+    if (n_ < kLinearLimit) {
       for (size_t i = 0; i < n_; ++i) {
         if (slots_[i].key_it == key_it) return;
       }
-    } else {
-      if (seen_.empty()) {
-        for (size_t i = 0; i < n_; ++i) seen_.insert(&slots_[i].key_it->second);
-      }
-      if (!seen_.insert(&key_it->second).second) return;
+    } else if (Find(key_it->first, hash) != nullptr) {
+      return;
     }
     if (n_ == slots_.size()) slots_.emplace_back();
     TouchedKey& t = slots_[n_++];
     t.key_it = key_it;
+    t.hash = hash;
     t.had = false;
     if (const Entry* e = Visible(key_it->second)) {
       t.had = true;
       if (want_values_) t.old_value.assign(e->value);
     }
-  }
-
-  // Finds a key this join already touched, when there are few enough to look through.
-  bool FindTouched(std::string_view key, Keys::iterator* key_it) const {
-    if (n_ > kLinearLimit) return false;
-    for (size_t i = 0; i < n_; ++i) {
-      if (slots_[i].key_it->first == key) {
-        *key_it = slots_[i].key_it;
-        return true;
+    if (n_ == kLinearLimit) {
+      Rebuild(64);
+    } else if (n_ > kLinearLimit) {
+      if (n_ * 2 > table_.size()) {
+        Rebuild(table_.size() * 2);
+      } else {
+        Insert(n_ - 1);
       }
     }
-    return false;
+  }
+
+  // Finds a key this join already touched.
+  bool FindTouched(std::string_view key, Keys::iterator* key_it) const {
+    if (n_ < kLinearLimit) {
+      for (size_t i = 0; i < n_; ++i) {
+        if (slots_[i].key_it->first == key) {
+          *key_it = slots_[i].key_it;
+          return true;
+        }
+      }
+      return false;
+    }
+    const TouchedKey* t = Find(key, Hash(key));
+    if (t == nullptr) return false;
+    *key_it = t->key_it;
+    return true;
   }
 
   // Settles the visible count, reports the diffs, then erases keys left without heads.
@@ -91,15 +106,48 @@ class AwLwwMap::JoinTracker {
       slots_.resize(kKeptSlots);
       slots_.shrink_to_fit();
     }
+    if (table_.size() > kKeptSlots * 4) {
+      std::vector<uint32_t>().swap(table_);
+    } else {
+      std::fill(table_.begin(), table_.end(), 0);
+    }
   }
 
  private:
   static constexpr size_t kLinearLimit = 16;
   static constexpr size_t kKeptSlots = 64;
+
+  static size_t Hash(std::string_view key) { return std::hash<std::string_view>()(key); }
+
+  const TouchedKey* Find(std::string_view key, size_t hash) const {
+    const size_t mask = table_.size() - 1;
+    for (size_t i = hash & mask; table_[i] != 0; i = (i + 1) & mask) {
+      const TouchedKey& t = slots_[table_[i] - 1];
+      if (t.hash == hash && t.key_it->first == key) return &t;
+    }
+    return nullptr;
+  }
+
+  void Insert(size_t slot) {
+    const size_t mask = table_.size() - 1;
+    size_t i = slots_[slot].hash & mask;
+    while (table_[i] != 0) i = (i + 1) & mask;
+    table_[i] = static_cast<uint32_t>(slot + 1);
+  }
+
+  // Indexes every slot in a table of `size` (a power of two), hashing the linear ones first.
+  void Rebuild(size_t size) {
+    table_.assign(size, 0);
+    for (size_t i = 0; i < n_; ++i) {
+      if (i < kLinearLimit) slots_[i].hash = Hash(slots_[i].key_it->first);
+      Insert(i);
+    }
+  }
+
   std::vector<TouchedKey>& slots_;
+  std::vector<uint32_t>& table_;
   size_t n_ = 0;
   bool want_values_;
-  std::unordered_set<const KeyState*> seen_;
 };
 
 AwLwwMap::AwLwwMap(ReplicaId self) : self_(self) {}
@@ -199,7 +247,7 @@ Delta AwLwwMap::Write(std::string_view key, bool tombstone, std::string_view val
 }
 
 void AwLwwMap::Join(const Delta& delta, const DiffCallback& on_diff) {
-  JoinTracker tracker(&touched_, on_diff != nullptr);
+  JoinTracker tracker(&touched_, &touched_table_, on_diff != nullptr);
 
   // Dots the sender holds live: a local entry with one of them is not dead. Most deltas carry
   // one entry, so a sorted copy is made only for big ones.

@@ -158,6 +158,7 @@ class AwLwwMap {
   // A key one join touched and what it showed before (see JoinTracker in aw_lww_map.cc).
   struct TouchedKey {
     Keys::iterator key_it;
+    size_t hash = 0;  // of the key, once the join indexes its touched keys
     bool had = false;
     std::string old_value;
   };
@@ -182,6 +183,7 @@ class AwLwwMap {
   // Join's scratch space, kept from join to join to spare allocations.
   std::vector<std::pair<Dot, Keys::iterator>> doomed_;
   std::vector<TouchedKey> touched_;
+  std::vector<uint32_t> touched_table_;  // JoinTracker's index of touched_ (1 + slot, 0: empty)
   // Per replica, the highest counter whose tombstone this replica dropped or whose covers it
   // trimmed (or, after a full-state join, the sender's contiguous range: the sender may have).
   // A peer below it may hold writes nothing left here can kill: it gets the whole state.
