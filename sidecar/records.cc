@@ -100,12 +100,12 @@ std::string EncodeWorkload(const WorkloadRecord& r) {
   return w.Take();
 }
 
-Result<WorkloadRecord> DecodeWorkload(std::string_view bytes) {
+Result<WorkloadRecord> DecodeWorkload(std::string_view bytes, SpecBytes spec_bytes) {
   ByteReader r(bytes);
   RETURN_IF_ERROR(CheckVersion(r, "workload"));
   WorkloadRecord w;
   ASSIGN_OR_RETURN(std::string_view spec, r.Bytes("workload spec", kMaxField));
-  w.spec = spec;
+  if (spec_bytes == SpecBytes::kCopy) w.spec = spec;
   ASSIGN_OR_RETURN(w.fingerprint, r.Varint("workload fingerprint"));
   ASSIGN_OR_RETURN(w.generation, r.Varint("workload generation"));
   ASSIGN_OR_RETURN(std::string_view owner, r.Bytes("workload owner", 253));
@@ -154,12 +154,11 @@ std::string EncodeStatus(const StatusRecord& s) {
   return w.Take();
 }
 
-Result<StatusRecord> DecodeStatus(std::string_view bytes) {
+Result<StatusView> DecodeStatusView(std::string_view bytes) {
   ByteReader r(bytes);
   RETURN_IF_ERROR(CheckVersion(r, "status"));
-  StatusRecord s;
-  ASSIGN_OR_RETURN(std::string_view owner, r.Bytes("status owner", 253));
-  s.owner = owner;
+  StatusView s;
+  ASSIGN_OR_RETURN(s.owner, r.Bytes("status owner", 253));
   ASSIGN_OR_RETURN(s.epoch, r.Varint("status epoch"));
   ASSIGN_OR_RETURN(s.generation, r.Varint("status generation"));
   ASSIGN_OR_RETURN(uint8_t phase, r.U8("status phase"));
@@ -169,8 +168,7 @@ Result<StatusRecord> DecodeStatus(std::string_view bytes) {
   s.phase = static_cast<Phase>(phase);
   ASSIGN_OR_RETURN(uint64_t pid, r.Varint("status pid"));
   s.pid = Unzig(pid);
-  ASSIGN_OR_RETURN(std::string_view cid, r.Bytes("status container id", 256));
-  s.container_id = cid;
+  ASSIGN_OR_RETURN(s.container_id, r.Bytes("status container id", 256));
   ASSIGN_OR_RETURN(uint64_t restarts, r.Varint("status restarts"));
   s.restarts = static_cast<uint32_t>(restarts);
   ASSIGN_OR_RETURN(uint64_t code, r.Varint("status exit code"));
@@ -181,9 +179,26 @@ Result<StatusRecord> DecodeStatus(std::string_view bytes) {
   s.exit_at_ms = Unzig(exit_at);
   ASSIGN_OR_RETURN(uint64_t started, r.Varint("status start time"));
   s.started_at_ms = Unzig(started);
-  ASSIGN_OR_RETURN(std::string_view msg, r.Bytes("status message", 4096));
-  s.message = msg;
+  ASSIGN_OR_RETURN(s.message, r.Bytes("status message", 4096));
   RETURN_IF_ERROR(CheckDone(r, "status"));
+  return s;
+}
+
+Result<StatusRecord> DecodeStatus(std::string_view bytes) {
+  ASSIGN_OR_RETURN(StatusView v, DecodeStatusView(bytes));
+  StatusRecord s;
+  s.owner = v.owner;
+  s.epoch = v.epoch;
+  s.generation = v.generation;
+  s.phase = v.phase;
+  s.pid = v.pid;
+  s.container_id = v.container_id;
+  s.restarts = v.restarts;
+  s.exit_code = v.exit_code;
+  s.signal = v.signal;
+  s.exit_at_ms = v.exit_at_ms;
+  s.started_at_ms = v.started_at_ms;
+  s.message = v.message;
   return s;
 }
 

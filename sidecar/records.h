@@ -116,11 +116,32 @@ struct StatusRecord {
 std::string EncodeMember(const MemberRecord& r);
 Result<MemberRecord> DecodeMember(std::string_view bytes);
 std::string EncodeWorkload(const WorkloadRecord& r);
-Result<WorkloadRecord> DecodeWorkload(std::string_view bytes);
+// kSkip leaves WorkloadRecord::spec empty (the rest is checked all the same): placing and
+// reconciling a workload never needs its spec, and copying it was a good part of their cost.
+enum class SpecBytes { kCopy, kSkip };
+Result<WorkloadRecord> DecodeWorkload(std::string_view bytes,
+                                      SpecBytes spec_bytes = SpecBytes::kCopy);
 std::string EncodeOwner(const OwnerRecord& r);
 Result<OwnerRecord> DecodeOwner(std::string_view bytes);
 std::string EncodeStatus(const StatusRecord& r);
 Result<StatusRecord> DecodeStatus(std::string_view bytes);
+// The same record, checked just as strictly, with views into `bytes` instead of copies: for the
+// readers that look at a field or two of every status that changes.
+struct StatusView {
+  std::string_view owner;
+  uint64_t epoch = 0;
+  uint64_t generation = 0;
+  Phase phase = Phase::kPending;
+  int64_t pid = 0;
+  std::string_view container_id;
+  uint32_t restarts = 0;
+  int32_t exit_code = -1;
+  int32_t signal = 0;
+  int64_t exit_at_ms = 0;
+  int64_t started_at_ms = 0;
+  std::string_view message;
+};
+Result<StatusView> DecodeStatusView(std::string_view bytes);
 std::string EncodeMemberList(const std::vector<std::pair<std::string, std::string>>& members);
 Result<std::vector<std::pair<std::string, std::string>>> DecodeMemberList(std::string_view bytes);
 

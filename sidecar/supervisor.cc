@@ -71,7 +71,7 @@ Status Supervisor::Start() {
   });
   map_.ForEachPrefix(kWorkloadPrefix, [&](std::string_view key, std::string_view) {
     std::string name(key.substr(kWorkloadPrefix.size()));
-    IndexOwner(name, ReadWorkload(name));
+    IndexOwner(name, ReadPlacement(name));
   });
   map_.ForEachPrefix(kStatusPrefix, [&](std::string_view, std::string_view value) {
     CountStatusPhase(value, +1);
@@ -321,17 +321,26 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
 }
 
 void Supervisor::OnDiff(const crdt::Diff& d) {
+  auto mark = [this, &d](std::string_view prefix, uint8_t change) {
+    changed_workloads_[std::string(d.key.substr(prefix.size()))] |= change;
+  };
   if (d.key.starts_with(kStatusPrefix)) {
     CountStatusPhase(d.old_value, -1);
     CountStatusPhase(d.new_value, +1);
+    auto names_me = [this](std::optional<std::string_view> value) {
+      if (!value) return false;
+      Result<StatusView> s = DecodeStatusView(*value);
+      return !s.ok() || s->owner == options_.name;
+    };
+    mark(kStatusPrefix,
+         names_me(d.old_value) || names_me(d.new_value) ? kOwnStatusChanged : kStatusChanged);
+  } else if (d.key.starts_with(kWorkloadPrefix)) {
+    mark(kWorkloadPrefix, kDeclarationChanged);
+  } else if (d.key.starts_with(kOwnerPrefix)) {
+    mark(kOwnerPrefix, kOwnerChanged);
+  } else {
+    changed_.insert(std::string(d.key));
   }
-  for (std::string_view prefix : {kWorkloadPrefix, kOwnerPrefix, kStatusPrefix}) {
-    if (d.key.starts_with(prefix)) {
-      changed_workloads_.emplace(d.key.substr(prefix.size()));
-      return;
-    }
-  }
-  changed_.insert(std::string(d.key));
 }
 
 void Supervisor::DrainChanges() {
@@ -342,8 +351,18 @@ void Supervisor::DrainChanges() {
   while (!changed_.empty() || !changed_workloads_.empty()) {
     if (changed_.empty()) {
       // Once per workload however many of its records changed.
-      std::string name = std::move(changed_workloads_.extract(changed_workloads_.begin()).value());
-      std::optional<WorkloadRecord> rec = ReadWorkload(name);
+      auto node = changed_workloads_.extract(changed_workloads_.begin());
+      std::string name = std::move(node.key());
+      if (node.mapped() == kStatusChanged && !children_.contains(name)) {
+        // Another member's status of a workload this member neither runs nor owns: nothing
+        // here depends on it (only the owner's ShouldRun reads a status), so nothing is read.
+        auto mine = by_owner_.find(options_.name);
+        if (mine == by_owner_.end() || !mine->second.contains(name)) {
+          if (workload_observer_) observed.insert(std::move(name));
+          continue;
+        }
+      }
+      std::optional<WorkloadRecord> rec = ReadPlacement(name);
       IndexOwner(name, rec);
       Reconcile(name, rec);
       if (workload_observer_) observed.insert(std::move(name));

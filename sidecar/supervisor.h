@@ -264,7 +264,12 @@ class Supervisor {
   void TakeOver(const std::string& name, const WorkloadRecord& rec);
   void HandOff(const std::string& name, const WorkloadRecord& rec, const std::string& to);
   Placement PlacementFor(const std::string& excluded) const;
-  std::optional<WorkloadRecord> ReadWorkload(const std::string& name) const;
+  std::optional<WorkloadRecord> ReadWorkload(const std::string& name,
+                                             SpecBytes spec_bytes = SpecBytes::kCopy) const;
+  // ReadWorkload without the spec: what placement, indexing and Reconcile read.
+  std::optional<WorkloadRecord> ReadPlacement(const std::string& name) const {
+    return ReadWorkload(name, SpecBytes::kSkip);
+  }
   std::optional<StatusRecord> ReadStatus(const std::string& name) const;
   std::optional<OwnerRecord> ReadOwner(const std::string& name) const;
   void WriteDeclaration(const std::string& name, WorkloadRecord rec);
@@ -317,8 +322,15 @@ class Supervisor {
   std::map<std::string, Clock::TimePoint> refused_;      // undeclared peers -> last told
   std::map<std::string, std::string> former_addresses_;  // removed members -> address
   std::vector<std::string> last_alive_;
-  std::set<std::string> changed_;            // keys changed and not yet handled
-  std::set<std::string> changed_workloads_;  // workloads whose records changed, not reconciled
+  std::set<std::string> changed_;  // keys changed and not yet handled
+  // Workloads whose records changed and are not reconciled yet, with which ones (RecordChange).
+  enum RecordChange : uint8_t {
+    kDeclarationChanged = 1,
+    kOwnerChanged = 2,
+    kStatusChanged = 4,     // written by another member, naming another member before and after
+    kOwnStatusChanged = 8,  // a status naming this member (or unreadable) before or after
+  };
+  std::map<std::string, uint8_t> changed_workloads_;
   std::vector<std::function<void()>> durable_waiters_;
   Status last_sync_status_;
   Status append_error_;  // the first failed Append since the last group commit

@@ -21,10 +21,11 @@ std::chrono::milliseconds ShutdownTimeout(const WorkloadSpec& spec) {
 
 }  // namespace
 
-std::optional<WorkloadRecord> Supervisor::ReadWorkload(const std::string& name) const {
+std::optional<WorkloadRecord> Supervisor::ReadWorkload(const std::string& name,
+                                                       SpecBytes spec_bytes) const {
   std::optional<std::string_view> v = map_.Get(RecordKey(kWorkloadPrefix, name));
   if (!v) return std::nullopt;
-  Result<WorkloadRecord> rec = DecodeWorkload(*v);
+  Result<WorkloadRecord> rec = DecodeWorkload(*v, spec_bytes);
   if (!rec.ok()) {
     LOG_ERROR("workload_record_unreadable",
               {{"workload", name}, {"error", rec.status().message()}});
@@ -108,7 +109,7 @@ void Supervisor::ReconcileAll() {
   for (const std::string& name : names) Reconcile(name);
 }
 
-void Supervisor::Reconcile(const std::string& name) { Reconcile(name, ReadWorkload(name)); }
+void Supervisor::Reconcile(const std::string& name) { Reconcile(name, ReadPlacement(name)); }
 
 void Supervisor::Reconcile(const std::string& name, const std::optional<WorkloadRecord>& rec) {
   auto it = children_.find(name);
@@ -459,13 +460,14 @@ void Supervisor::ScanOrphans() {
   std::map<std::string, size_t> taken;  // by former owner: one log line each, not one per workload
   for (const std::string& name : orphans) {
     if (RendezvousFirst(name, alive) != options_.name) continue;  // another survivor's
-    std::optional<WorkloadRecord> rec = ReadWorkload(name);
+    std::optional<WorkloadRecord> rec = ReadPlacement(name);
     if (!rec || IsFinished(name, *rec)) continue;  // finished stays finished (Horde #4)
     Clock::Duration delay{0};
     if (strategy_->needs_quorum()) {
       // The minority stops its copies when it loses quorum; wait out its shutdown timeout so
       // even a quorum failover never runs two copies (SPEC.md 6).
-      Result<WorkloadSpec> spec = DecodeSpec(rec->spec);
+      std::optional<WorkloadRecord> full = ReadWorkload(name);
+      Result<WorkloadSpec> spec = DecodeSpec(full ? full->spec : std::string());
       delay = options_.heartbeat_interval * 2 +
               (spec.ok() ? Clock::Duration(ShutdownTimeout(*spec)) : Clock::Duration::zero());
     }
@@ -552,7 +554,7 @@ void Supervisor::ContinueMoves() {
   while (it != planned_moves_.end() && moves_in_flight_ < options_.move_batch) {
     const std::string name = it->first;
     const std::string to = it->second;
-    std::optional<WorkloadRecord> rec = ReadWorkload(name);
+    std::optional<WorkloadRecord> rec = ReadPlacement(name);
     if (!rec || rec->owner != options_.name || !view_.IsAlive(to)) {
       it = planned_moves_.erase(it);
       continue;

@@ -17,7 +17,7 @@ constexpr Clock::TimePoint kAcked = Clock::TimePoint::min();
 
 void Supervisor::CountStatusPhase(std::optional<std::string_view> status_value, int delta) {
   if (!status_value) return;
-  Result<StatusRecord> s = DecodeStatus(*status_value);
+  Result<StatusView> s = DecodeStatusView(*status_value);
   if (!s.ok()) return;
   size_t& n = status_phases_[static_cast<size_t>(s->phase)];
   if (delta > 0) {

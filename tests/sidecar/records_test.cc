@@ -12,6 +12,9 @@ TEST(RecordsTest, RoundTrips) {
   EXPECT_EQ(*DecodeMember(EncodeMember(m)), m);
   WorkloadRecord w{"spec-bytes", 7, 3, "m1", 9, -5};
   EXPECT_EQ(*DecodeWorkload(EncodeWorkload(w)), w);
+  WorkloadRecord no_spec = w;
+  no_spec.spec.clear();
+  EXPECT_EQ(*DecodeWorkload(EncodeWorkload(w), SpecBytes::kSkip), no_spec);
   StatusRecord s;
   s.owner = "m2";
   s.epoch = 4;
@@ -34,6 +37,8 @@ TEST(RecordsTest, RejectsCorruptInputWithAClearError) {
     EXPECT_FALSE(DecodeWorkload(w.substr(0, cut)).ok()) << cut;
   }
   EXPECT_EQ(DecodeWorkload(w + "x").status().message(), "workload: 1 trailing bytes");
+  EXPECT_EQ(DecodeWorkload(w + "x", SpecBytes::kSkip).status().message(),
+            "workload: 1 trailing bytes");
   std::string v = w;
   v[0] = 9;
   EXPECT_EQ(DecodeWorkload(v).status().message(), "workload: unsupported version 9");
