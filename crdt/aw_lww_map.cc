@@ -247,6 +247,14 @@ Delta AwLwwMap::Write(std::string_view key, bool tombstone, std::string_view val
 }
 
 void AwLwwMap::Join(const Delta& delta, const DiffCallback& on_diff) {
+  JoinImpl(delta, nullptr, on_diff);
+}
+
+void AwLwwMap::Join(Delta&& delta, const DiffCallback& on_diff) {
+  JoinImpl(delta, &delta, on_diff);
+}
+
+void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on_diff) {
   JoinTracker tracker(&touched_, &touched_table_, on_diff != nullptr);
 
   // Dots the sender holds live: a local entry with one of them is not dead. Most deltas carry
@@ -291,8 +299,9 @@ void AwLwwMap::Join(const Delta& delta, const DiffCallback& on_diff) {
 
   // (2) An entry whose dot this replica has never seen is new. Its key was usually just met
   // in step (1), through the write it replaces: reuse that instead of searching the map.
-  for (const KeyedEntry& ke : delta.entries) {
-    const Dot& d = ke.entry.dot;
+  for (size_t i = 0; i < delta.entries.size(); ++i) {
+    const KeyedEntry& ke = delta.entries[i];
+    const Dot d = ke.entry.dot;
     if (context_.Contains(d)) continue;
     Keys::iterator key_it;
     if (!tracker.FindTouched(ke.key, &key_it)) {
@@ -303,7 +312,9 @@ void AwLwwMap::Join(const Delta& delta, const DiffCallback& on_diff) {
       tracker.Touch(key_it);
     }
     // False for a malformed delta repeating a dot: the first copy stays.
-    if (!InsertHead(key_it, ke.entry)) continue;
+    const bool inserted = owned != nullptr ? InsertHead(key_it, std::move(owned->entries[i].entry))
+                                           : InsertHead(key_it, ke.entry);
+    if (!inserted) continue;
     if (!delta.context.Contains(d)) context_.Add(d);  // a well-formed delta speaks for it
   }
 

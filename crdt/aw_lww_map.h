@@ -110,6 +110,8 @@ class AwLwwMap {
   // the sender's context: the sender may have collected garbage, so peers behind it get whole
   // states from here too (see NeedsFullState).
   void Join(const Delta& delta, const DiffCallback& on_diff = nullptr);
+  // The same, moving each new entry's value and covers into the map instead of copying them.
+  void Join(Delta&& delta, const DiffCallback& on_diff = nullptr);
 
   // The visible value of `key`, if any. The view is valid until the next mutation or join.
   std::optional<std::string_view> Get(std::string_view key) const;
@@ -164,6 +166,8 @@ class AwLwwMap {
   };
   class JoinTracker;
 
+  // Join; with `owned` (== &delta), new entries are moved out of it.
+  void JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on_diff);
   static const Entry* Visible(const KeyState& state);
   Delta Write(std::string_view key, bool tombstone, std::string_view value, uint64_t timestamp,
               const DiffCallback& on_diff);

@@ -59,7 +59,7 @@ Status Supervisor::Start() {
       LOG_ERROR("store_record_unreadable", {{"what", what}, {"error", delta.status().message()}});
       return;
     }
-    map_.Join(*delta);
+    map_.Join(std::move(*delta));
   };
   if (!loaded.snapshot.empty()) join_encoded(loaded.snapshot, "snapshot");
   for (const std::string& record : loaded.records) join_encoded(record, "log record");
@@ -306,7 +306,7 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
                     {{"peer", m.sender}, {"error", delta.status().message()}});
         break;
       }
-      map_.Join(*delta, [this](const crdt::Diff& d) { OnDiff(d); });
+      map_.Join(std::move(*delta), [this](const crdt::Diff& d) { OnDiff(d); });
       context_dirty_ = true;
       Persist(m.delta);
       sync_.OnSummary(m.sender, *context);

@@ -214,6 +214,31 @@ TEST(AwLwwMapTest, JoinReportsAddUpdateRemoveAndSkipsInvisibleChanges) {
   EXPECT_THAT(log.Take(), IsEmpty());
 }
 
+// A join of many keys (past the tracker's linear search) that replaces what it kills: moved or
+// copied, it reports each key once, as an update, and leaves the same state.
+TEST(AwLwwMapTest, BigJoinMovedOrCopiedReportsEachKeyOnce) {
+  AwLwwMap a(1);
+  for (int i = 0; i < 200; ++i) a.Put("k" + std::to_string(i), "old", 1);
+  AwLwwMap copied(2), moved(3);
+  copied.Join(a.State());
+  moved.Join(a.State());
+  const CausalContext before = a.context();
+  for (int i = 0; i < 200; ++i) a.Put("k" + std::to_string(i), "new" + std::to_string(i), 2);
+  const Delta delta = a.DeltaSince(before);
+  ASSERT_EQ(delta.entries.size(), 200u);
+  DiffLog copied_log, moved_log;
+  copied.Join(delta, copied_log.Callback());
+  moved.Join(Delta(delta), moved_log.Callback());
+  const std::vector<std::string> diffs = copied_log.Take();
+  ASSERT_EQ(diffs.size(), 200u);
+  EXPECT_EQ(diffs.front(), "~k0=old>new0");
+  EXPECT_EQ(moved_log.Take(), diffs);
+  EXPECT_EQ(moved.State().entries, a.State().entries);
+  EXPECT_EQ(copied.State().entries, a.State().entries);
+  EXPECT_EQ(moved.CheckInvariants(), "");
+  EXPECT_EQ(copied.CheckInvariants(), "");
+}
+
 TEST(AwLwwMapTest, JoiningOwnDeltasRebuildsTheState) {
   AwLwwMap a(1), copy(9);
   std::vector<Delta> deltas;
