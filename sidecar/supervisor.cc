@@ -71,7 +71,7 @@ Status Supervisor::Start() {
   });
   map_.ForEachPrefix(kWorkloadPrefix, [&](std::string_view key, std::string_view) {
     std::string name(key.substr(kWorkloadPrefix.size()));
-    IndexOwner(name, ReadPlacement(name));
+    IndexOwner(name, ReadPlacement(name), /*unindexed=*/true);
   });
   map_.ForEachPrefix(kStatusPrefix, [&](std::string_view, std::string_view value) {
     CountStatusPhase(value, +1);
@@ -335,7 +335,11 @@ void Supervisor::OnDiff(const crdt::Diff& d) {
     mark(kStatusPrefix,
          names_me(d.old_value) || names_me(d.new_value) ? kOwnStatusChanged : kStatusChanged);
   } else if (d.key.starts_with(kWorkloadPrefix)) {
-    mark(kWorkloadPrefix, kDeclarationChanged);
+    uint8_t& change = changed_workloads_[std::string(d.key.substr(kWorkloadPrefix.size()))];
+    if (!(change & kDeclarationChanged) && d.kind == crdt::DiffKind::kAdded) {
+      change |= kWasUndeclared;
+    }
+    change |= kDeclarationChanged;
   } else if (d.key.starts_with(kOwnerPrefix)) {
     mark(kOwnerPrefix, kOwnerChanged);
   } else {
@@ -363,7 +367,7 @@ void Supervisor::DrainChanges() {
         }
       }
       std::optional<WorkloadRecord> rec = ReadPlacement(name);
-      IndexOwner(name, rec);
+      IndexOwner(name, rec, (node.mapped() & kWasUndeclared) != 0);
       Reconcile(name, rec);
       if (workload_observer_) observed.insert(std::move(name));
       continue;

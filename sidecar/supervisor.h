@@ -274,7 +274,10 @@ class Supervisor {
   std::optional<OwnerRecord> ReadOwner(const std::string& name) const;
   void WriteDeclaration(const std::string& name, WorkloadRecord rec);
   void WriteOwner(const std::string& name, const std::string& owner, uint64_t epoch);
-  void IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec);
+  // `unindexed`: the caller knows `name` is not indexed (its declaration was absent), so no
+  // previous owner is looked for.
+  void IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec,
+                  bool unindexed = false);
   void MaybeFinishShutdown();
 
   // supervisor_api.cc
@@ -329,6 +332,7 @@ class Supervisor {
     kOwnerChanged = 2,
     kStatusChanged = 4,     // written by another member, naming another member before and after
     kOwnStatusChanged = 8,  // a status naming this member (or unreadable) before or after
+    kWasUndeclared = 16,    // the declaration's first change here added it: not indexed yet
   };
   std::map<std::string, uint8_t> changed_workloads_;
   std::vector<std::function<void()>> durable_waiters_;

@@ -66,13 +66,14 @@ std::optional<StatusRecord> Supervisor::ReadStatus(const std::string& name) cons
   return std::move(s).value();
 }
 
-void Supervisor::IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec) {
-  if (rec) {
+void Supervisor::IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec,
+                            bool unindexed) {
+  if (rec && !unindexed) {
     auto same = by_owner_.find(rec->owner);
     if (same != by_owner_.end() && same->second.count(name) > 0) return;  // unchanged
   }
   // The previous owner, if any, is one of the few owners indexed.
-  for (auto it = by_owner_.begin(); it != by_owner_.end(); ++it) {
+  for (auto it = by_owner_.begin(); it != by_owner_.end() && !unindexed; ++it) {
     if (it->second.erase(name) == 0) continue;
     --indexed_;
     if (it->second.empty()) by_owner_.erase(it);
@@ -88,8 +89,10 @@ void Supervisor::IndexOwner(const std::string& name, const std::optional<Workloa
 }
 
 bool Supervisor::IsFinished(const std::string& name, const WorkloadRecord& rec) const {
-  std::optional<StatusRecord> s = ReadStatus(name);
-  return s && s->generation == rec.generation && IsFinal(s->phase);
+  std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name));
+  if (!v) return false;
+  Result<StatusView> s = DecodeStatusView(*v);
+  return s.ok() && s->generation == rec.generation && IsFinal(s->phase);
 }
 
 bool Supervisor::ShouldRun(const std::string& name, const WorkloadRecord& rec) const {
@@ -211,8 +214,9 @@ void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec) 
   auto& slot = children_[name];
   if (!slot) {
     slot = std::make_unique<Child>();
-    if (std::optional<StatusRecord> s = ReadStatus(name); s && s->generation == rec.generation) {
-      slot->tracker.set_restarts(s->restarts);
+    if (std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name))) {
+      Result<StatusView> s = DecodeStatusView(*v);
+      if (s.ok() && s->generation == rec.generation) slot->tracker.set_restarts(s->restarts);
     }
   }
   Child& child = *slot;
