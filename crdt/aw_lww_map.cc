@@ -98,8 +98,14 @@ class AwLwwMap::JoinTracker {
         }
       }
     }
+    // The caller reads the keys it was told about next: keep them at hand.
     for (const TouchedKey& t : touched) {
-      if (t.key_it->second.heads.empty()) map->keys_.erase(t.key_it);
+      if (t.key_it->second.heads.empty()) {
+        map->EraseKey(t.key_it);
+      } else {
+        map->key_cache_.Remember(
+            t.hash != 0 ? t.hash : KeyCache<Keys::iterator>::Hash(t.key_it->first), t.key_it);
+      }
     }
     // A join of a whole state touches every key: do not keep that many old values around.
     if (slots_.size() > kKeptSlots) {
@@ -117,7 +123,7 @@ class AwLwwMap::JoinTracker {
   static constexpr size_t kLinearLimit = 16;
   static constexpr size_t kKeptSlots = 64;
 
-  static size_t Hash(std::string_view key) { return std::hash<std::string_view>()(key); }
+  static size_t Hash(std::string_view key) { return KeyCache<Keys::iterator>::Hash(key); }
 
   const TouchedKey* Find(std::string_view key, size_t hash) const {
     const size_t mask = table_.size() - 1;
@@ -151,6 +157,18 @@ class AwLwwMap::JoinTracker {
 };
 
 AwLwwMap::AwLwwMap(ReplicaId self) : self_(self) {}
+
+AwLwwMap::Keys::iterator AwLwwMap::FindKey(std::string_view key, uint64_t hash) const {
+  if (const Keys::iterator* hit = key_cache_.Find(key, hash)) return *hit;
+  auto it = const_cast<Keys&>(keys_).find(key);
+  if (it != keys_.end()) key_cache_.Remember(hash, it);
+  return it;
+}
+
+void AwLwwMap::EraseKey(Keys::iterator key_it) {
+  key_cache_.Forget(key_it);
+  keys_.erase(key_it);
+}
 
 const Entry* AwLwwMap::Visible(const KeyState& state) {
   const Entry* best = nullptr;
@@ -196,10 +214,12 @@ Delta AwLwwMap::Remove(std::string_view key, uint64_t timestamp, const DiffCallb
 
 Delta AwLwwMap::Write(std::string_view key, bool tombstone, std::string_view value,
                       uint64_t timestamp, const DiffCallback& on_diff) {
-  auto key_it = keys_.find(key);
+  const uint64_t hash = KeyCache<Keys::iterator>::Hash(key);
+  auto key_it = FindKey(key, hash);
   if (key_it == keys_.end()) {
     if (tombstone) return {};
     key_it = keys_.emplace(std::string(key), KeyState{}).first;
+    key_cache_.Remember(hash, key_it);
   }
   KeyState& state = key_it->second;
   if (tombstone && Visible(state) == nullptr) return {};
@@ -305,9 +325,14 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
     if (context_.Contains(d)) continue;
     Keys::iterator key_it;
     if (!tracker.FindTouched(ke.key, &key_it)) {
-      key_it = keys_.lower_bound(ke.key);
-      if (key_it == keys_.end() || key_it->first != ke.key) {
-        key_it = keys_.emplace_hint(key_it, ke.key, KeyState{});
+      const uint64_t hash = KeyCache<Keys::iterator>::Hash(ke.key);
+      if (const Keys::iterator* hit = key_cache_.Find(ke.key, hash)) {
+        key_it = *hit;
+      } else {
+        key_it = keys_.lower_bound(ke.key);
+        if (key_it == keys_.end() || key_it->first != ke.key) {
+          key_it = keys_.emplace_hint(key_it, ke.key, KeyState{});
+        }
       }
       tracker.Touch(key_it);
     }
@@ -333,7 +358,7 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
 }
 
 std::optional<std::string_view> AwLwwMap::Get(std::string_view key) const {
-  auto it = keys_.find(key);
+  auto it = FindKey(key, KeyCache<Keys::iterator>::Hash(key));
   if (it == keys_.end()) return std::nullopt;
   const Entry* e = Visible(it->second);
   if (e == nullptr) return std::nullopt;

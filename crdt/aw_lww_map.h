@@ -37,6 +37,7 @@
 
 #include "crdt/dot.h"
 #include "crdt/dot_index.h"
+#include "crdt/key_cache.h"
 
 namespace herd::crdt {
 
@@ -169,6 +170,10 @@ class AwLwwMap {
   // Join; with `owned` (== &delta), new entries are moved out of it.
   void JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on_diff);
   static const Entry* Visible(const KeyState& state);
+  // keys_.find(key) through the lookup cache (whose Hash of key is `hash`); keys_.end() when
+  // absent. Const: the cache is a memo, not state.
+  Keys::iterator FindKey(std::string_view key, uint64_t hash) const;
+  void EraseKey(Keys::iterator key_it);
   Delta Write(std::string_view key, bool tombstone, std::string_view value, uint64_t timestamp,
               const DiffCallback& on_diff);
   // Adds `entry` to the heads of `key_it` and indexes it; false when its dot is already held.
@@ -184,6 +189,7 @@ class AwLwwMap {
   // Dot -> the key holding it: answers "which key holds dot d" and "which entries of r come
   // after counter n" without scanning the map.
   DotIndex<Keys::iterator> dots_;
+  mutable KeyCache<Keys::iterator> key_cache_;
   // Join's scratch space, kept from join to join to spare allocations.
   std::vector<std::pair<Dot, Keys::iterator>> doomed_;
   std::vector<TouchedKey> touched_;

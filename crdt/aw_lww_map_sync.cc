@@ -86,7 +86,7 @@ size_t AwLwwMap::CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all
       if (e->tombstone) {
         horizon = std::max(horizon, counter);
         EraseHead(key_it, static_cast<size_t>(e - heads.begin()));
-        if (heads.empty()) keys_.erase(key_it);
+        if (heads.empty()) EraseKey(key_it);
         ++dropped;
       } else if (!e->covers.empty()) {
         horizon = std::max(horizon, counter);

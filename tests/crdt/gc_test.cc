@@ -32,6 +32,33 @@ TEST(GcTest, DropsATombstoneOnlyOnceEveryoneHasSeenIt) {
   EXPECT_EQ(Visible(a), Visible(b));
 }
 
+// Keys leave the map when garbage collection drops their last tombstone and when a join kills
+// their last entry: reads after that (which go through the lookup cache) see them absent, and a
+// key written again is a new key.
+TEST(GcTest, KeysErasedByCollectionOrJoinReadAsAbsent) {
+  AwLwwMap a(1), b(2);
+  b.Join(a.Put("k", "v", 1));
+  EXPECT_EQ(a.Get("k"), "v");
+  EXPECT_EQ(b.Get("k"), "v");
+  a.Remove("k", 2);
+  EXPECT_EQ(a.Get("k"), std::nullopt);
+  // a drops its tombstone as if b had seen it; b then learns of the removal from a's context
+  // alone (no entry for k comes with it), so its join erases the key.
+  EXPECT_EQ(a.CollectGarbage(a.context().version_vector()), 1u);
+  EXPECT_EQ(a.Get("k"), std::nullopt);
+  b.Join(a.State());
+  EXPECT_EQ(b.Get("k"), std::nullopt);
+  EXPECT_EQ(b.entry_count(), 0u);
+  b.Put("k", "again", 3);
+  a.Put("k", "anew", 4);
+  EXPECT_EQ(b.Get("k"), "again");
+  EXPECT_EQ(a.Get("k"), "anew");
+  b.Join(a.DeltaSince(b.context()));
+  EXPECT_EQ(b.Get("k"), "anew");
+  EXPECT_EQ(a.CheckInvariants(), "");
+  EXPECT_EQ(b.CheckInvariants(), "");
+}
+
 TEST(GcTest, TrimsCoversSoWritesStaySmall) {
   AwLwwMap a(1), b(2);
   for (int i = 0; i < 10; ++i) b.Join(a.Put("k", "v" + std::to_string(i), i));
