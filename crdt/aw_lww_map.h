@@ -137,6 +137,13 @@ class AwLwwMap {
   // resurrect what they removed, so the whole state is returned instead (full_state = true).
   // With `origin`, only the writes that replica issued (its entries and dead dots).
   Delta DeltaSince(const CausalContext& peer, std::optional<ReplicaId> origin = std::nullopt) const;
+  // This replica's writes after its counter `counter` that the map still holds (values and
+  // tombstones), with a context of every dot it issued since and of those entries' covers: one
+  // record for a batch of local writes. Joining it has the effect of joining each write's delta
+  // in turn (a write overwritten within the batch is dead, and what it covered the later write
+  // covers too, or the remote write that killed it does).
+  Delta OwnWritesSince(uint64_t counter) const;
+  uint64_t counter() const { return counter_; }  // this replica's last issued counter
   // The whole state: every entry and the whole context.
   Delta State() const;
   // True when DeltaSince(peer) would have to fall back to the whole state.

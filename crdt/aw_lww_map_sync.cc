@@ -52,6 +52,17 @@ Delta AwLwwMap::DeltaSince(const CausalContext& peer, std::optional<ReplicaId> o
   return out;
 }
 
+Delta AwLwwMap::OwnWritesSince(uint64_t counter) const {
+  Delta out;
+  dots_.ForEachInRange(self_, counter, UINT64_MAX, [&](const Dot& d, const Keys::iterator& it) {
+    for (const Entry& e : it->second.heads) {
+      if (e.dot == d) AppendWithContext(it, e, &out);
+    }
+  });
+  for (uint64_t c = counter + 1; c <= counter_; ++c) out.context.Add(Dot{self_, c});
+  return out;
+}
+
 Delta AwLwwMap::State() const {
   Delta out;
   out.entries.reserve(entry_count_);

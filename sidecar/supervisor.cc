@@ -76,6 +76,7 @@ Status Supervisor::Start() {
   map_.ForEachPrefix(kStatusPrefix, [&](std::string_view, std::string_view value) {
     CountStatusPhase(value, +1);
   });
+  persisted_counter_ = map_.counter();  // what the store just gave back
   started_ = true;
   started_at_ = clock_.Now();
   last_gc_ = started_at_;
@@ -97,18 +98,28 @@ int64_t Supervisor::NowMs() const {
 
 uint64_t Supervisor::NextHlc() { return hlc_.Now(clock_.WallMillis()); }
 
-crdt::Delta Supervisor::Write(std::string_view key, const std::optional<std::string>& value) {
+void Supervisor::Write(std::string_view key, const std::optional<std::string>& value) {
   crdt::DiffCallback on_diff = [this](const crdt::Diff& d) { OnDiff(d); };
-  crdt::Delta delta =
+  const crdt::Delta delta =
       value ? map_.Put(key, *value, NextHlc(), on_diff) : map_.Remove(key, NextHlc(), on_diff);
-  if (!delta.empty()) {
-    context_dirty_ = true;
-    Persist(crdt::EncodeDelta(delta));
-    ScheduleFlush();
-  }
+  if (delta.empty()) return;
+  context_dirty_ = true;
+  // Appended with the group commit (Flush), before its fsync and before any peer hears of it;
+  // a big batch goes early.
+  constexpr size_t kMaxUnpersistedBytes = 8 << 20;
+  unpersisted_bytes_ += key.size() + (value ? value->size() : 0);
+  if (unpersisted_bytes_ > kMaxUnpersistedBytes) PersistOwnWrites();
+  ScheduleFlush();
   // Changed keys are reconciled by DrainChanges at the end of the event being handled, never
   // in the middle of it.
-  return delta;
+}
+
+void Supervisor::PersistOwnWrites() {
+  if (map_.counter() <= persisted_counter_) return;
+  const crdt::Delta writes = map_.OwnWritesSince(persisted_counter_);
+  persisted_counter_ = map_.counter();
+  unpersisted_bytes_ = 0;
+  Persist(crdt::EncodeDelta(writes));
 }
 
 void Supervisor::Persist(std::string_view encoded_delta) {
@@ -162,8 +173,9 @@ void Supervisor::ScheduleFlush() {
 }
 
 void Supervisor::Flush() {
-  // Group commit: one fsync for every write since the last flush, then the replies. An append
-  // that failed since the last flush fails this group's replies.
+  // Group commit: one append and one fsync for every write since the last flush, then the
+  // replies. An append that failed since the last flush fails this group's replies.
+  PersistOwnWrites();
   Status append_error = std::exchange(append_error_, Status::Ok());
   if (!durable_waiters_.empty()) {
     const Clock::TimePoint sync_start = clock_.Now();

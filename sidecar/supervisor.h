@@ -209,6 +209,9 @@ class Supervisor {
   void SendTo(const std::string& peer, PeerMessageType type, uint64_t seq, std::string delta,
               const std::vector<HeardReport>* heard = nullptr);
   void Persist(std::string_view encoded_delta);
+  // Appends this member's writes since the last call as one log record (AwLwwMap::
+  // OwnWritesSince): a group commit appends once, not once per write.
+  void PersistOwnWrites();
   void AfterDurable(std::function<void()> fn);
   void MaybeCompact();
   // Writes the whole map as a snapshot; on success the store works again (store_error_ OK).
@@ -216,7 +219,7 @@ class Supervisor {
   void CheckJoined();
   void OnViewChanged();
   void ApplyDeclared();
-  crdt::Delta Write(std::string_view key, const std::optional<std::string>& value);
+  void Write(std::string_view key, const std::optional<std::string>& value);
   void OnDiff(const crdt::Diff& diff);
   void DrainChanges();
   // supervisor_metrics.cc: bookkeeping for Counters and PhaseCounts, each O(1) or O(log n).
@@ -347,6 +350,8 @@ class Supervisor {
   std::function<void(const std::string&)> workload_observer_;
   std::string encoded_context_;
   bool context_dirty_ = true;
+  uint64_t persisted_counter_ = 0;  // this member's writes up to here are in the store's log
+  size_t unpersisted_bytes_ = 0;    // value bytes written since (a record stays well bounded)
 
   std::map<std::string, std::unique_ptr<Child>> children_;  // by workload
   std::map<InstanceId, std::string> instances_;             // instance -> workload

@@ -239,6 +239,32 @@ TEST(AwLwwMapTest, BigJoinMovedOrCopiedReportsEachKeyOnce) {
   EXPECT_EQ(copied.CheckInvariants(), "");
 }
 
+// A batch of own writes as one delta: overwrites, removes and a remote write that kills one of
+// them in between. Joined with the remote delta, it rebuilds the writer's state.
+TEST(AwLwwMapTest, OwnWritesSinceIsOneDeltaForABatchOfWrites) {
+  AwLwwMap a(1), peer(2);
+  a.Put("kept", "1", 1);
+  const uint64_t start = a.counter();
+  a.Put("x", "1", 2);
+  a.Put("x", "2", 3);  // overwrites a write of the batch
+  a.Put("y", "1", 4);
+  a.Remove("kept", 5);  // a tombstone over a write from before the batch
+  peer.Join(a.State());
+  const Delta remote = peer.Put("y", "peer", 6);  // kills a write of the batch
+  a.Join(remote);
+  a.Put("z", "1", 7);
+  const Delta batch = a.OwnWritesSince(start);
+  EXPECT_EQ(batch.entries.size(), 3u);  // x=2, the tombstone of kept, z (y's write is dead)
+  AwLwwMap replay(1);
+  replay.Put("kept", "1", 1);
+  replay.Join(batch);
+  replay.Join(remote);
+  EXPECT_EQ(replay.State().entries, a.State().entries);
+  EXPECT_EQ(replay.context(), a.context());
+  EXPECT_EQ(replay.CheckInvariants(), "");
+  EXPECT_TRUE(a.OwnWritesSince(a.counter()).empty());
+}
+
 TEST(AwLwwMapTest, JoiningOwnDeltasRebuildsTheState) {
   AwLwwMap a(1), copy(9);
   std::vector<Delta> deltas;

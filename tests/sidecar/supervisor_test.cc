@@ -405,6 +405,22 @@ TEST_F(SupervisorTest, WholeClusterRestartKeepsEveryWorkload) {
   for (const auto& [name, n] : counts) EXPECT_EQ(n, 1) << name;
 }
 
+// A group commit appends its writes as one log record (one write to the file, not one per map
+// write), and a crash of the machine after the acknowledgement keeps every one of them.
+TEST_F(SupervisorTest, AGroupCommitAppendsItsWritesAsOneRecord) {
+  Boot(1);
+  const uint64_t before = cluster_->store(0)->log_records();
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 100; ++i) specs.push_back(Spec("g-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, specs).ok());  // 200 map writes: declarations and owners
+  EXPECT_LE(cluster_->store(0)->log_records(), before + 2);
+  cluster_->Kill(0, /*machine_crash=*/true);
+  cluster_->Start(0);
+  Run(seconds(2));
+  EXPECT_EQ(cluster_->member(0)->Count().declared, 100u);
+  EXPECT_EQ(cluster_->RunningCounts().size(), 100u);
+}
+
 TEST_F(SupervisorTest, PreconditionAndShuttingDownErrors) {
   Boot(2);
   ASSERT_TRUE(Apply(0, {Spec("p")}).ok());
