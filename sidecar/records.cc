@@ -186,20 +186,18 @@ Result<StatusView> DecodeStatusView(std::string_view bytes) {
 
 Result<StatusRecord> DecodeStatus(std::string_view bytes) {
   ASSIGN_OR_RETURN(StatusView v, DecodeStatusView(bytes));
-  StatusRecord s;
-  s.owner = v.owner;
-  s.epoch = v.epoch;
-  s.generation = v.generation;
-  s.phase = v.phase;
-  s.pid = v.pid;
-  s.container_id = v.container_id;
-  s.restarts = v.restarts;
-  s.exit_code = v.exit_code;
-  s.signal = v.signal;
-  s.exit_at_ms = v.exit_at_ms;
-  s.started_at_ms = v.started_at_ms;
-  s.message = v.message;
-  return s;
+  return StatusRecord{.owner = std::string(v.owner),
+                      .epoch = v.epoch,
+                      .generation = v.generation,
+                      .phase = v.phase,
+                      .pid = v.pid,
+                      .container_id = std::string(v.container_id),
+                      .restarts = v.restarts,
+                      .exit_code = v.exit_code,
+                      .signal = v.signal,
+                      .exit_at_ms = v.exit_at_ms,
+                      .started_at_ms = v.started_at_ms,
+                      .message = std::string(v.message)};
 }
 
 std::string EncodeMemberList(const std::vector<std::pair<std::string, std::string>>& members) {
