@@ -74,7 +74,7 @@ Status Supervisor::Start() {
     IndexOwner(name, ReadPlacement(name), /*unindexed=*/true);
   });
   map_.ForEachPrefix(kStatusPrefix, [&](std::string_view, std::string_view value) {
-    CountStatusPhase(value, +1);
+    if (Result<StatusView> s = DecodeStatusView(value); s.ok()) CountStatusPhase(*s, +1);
   });
   persisted_counter_ = map_.counter();  // what the store just gave back
   started_ = true;
@@ -337,15 +337,21 @@ void Supervisor::OnDiff(const crdt::Diff& d) {
     changed_workloads_[std::string(d.key.substr(prefix.size()))] |= change;
   };
   if (d.key.starts_with(kStatusPrefix)) {
-    CountStatusPhase(d.old_value, -1);
-    CountStatusPhase(d.new_value, +1);
-    auto names_me = [this](std::optional<std::string_view> value) {
-      if (!value) return false;
+    // Each value decoded once: counted by phase, and checked for naming this member.
+    bool names_me = false;
+    auto count = [this, &names_me](std::optional<std::string_view> value, int delta) {
+      if (!value) return;
       Result<StatusView> s = DecodeStatusView(*value);
-      return !s.ok() || s->owner == options_.name;
+      if (!s.ok()) {
+        names_me = true;  // unreadable: reconcile to be safe
+        return;
+      }
+      CountStatusPhase(*s, delta);
+      names_me = names_me || s->owner == options_.name;
     };
-    mark(kStatusPrefix,
-         names_me(d.old_value) || names_me(d.new_value) ? kOwnStatusChanged : kStatusChanged);
+    count(d.old_value, -1);
+    count(d.new_value, +1);
+    mark(kStatusPrefix, names_me ? kOwnStatusChanged : kStatusChanged);
   } else if (d.key.starts_with(kWorkloadPrefix)) {
     uint8_t& change = changed_workloads_[std::string(d.key.substr(kWorkloadPrefix.size()))];
     if (!(change & kDeclarationChanged) && d.kind == crdt::DiffKind::kAdded) {

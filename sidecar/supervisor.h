@@ -223,7 +223,7 @@ class Supervisor {
   void OnDiff(const crdt::Diff& diff);
   void DrainChanges();
   // supervisor_metrics.cc: bookkeeping for Counters and PhaseCounts, each O(1) or O(log n).
-  void CountStatusPhase(std::optional<std::string_view> status_value, int delta);
+  void CountStatusPhase(const StatusView& status, int delta);
   void CountSent(PeerMessageType type, size_t bytes);
   void CountReceived(PeerMessageType type);
   void NoteHeard(const std::string& peer);
@@ -274,6 +274,8 @@ class Supervisor {
     return ReadWorkload(name, SpecBytes::kSkip);
   }
   std::optional<StatusRecord> ReadStatus(const std::string& name) const;
+  // The same as a view into the map (valid until its next change): no copies.
+  std::optional<StatusView> ReadStatusView(const std::string& name) const;
   std::optional<OwnerRecord> ReadOwner(const std::string& name) const;
   void WriteDeclaration(const std::string& name, WorkloadRecord rec);
   void WriteOwner(const std::string& name, const std::string& owner, uint64_t epoch);

@@ -58,6 +58,14 @@ void Supervisor::WriteOwner(const std::string& name, const std::string& owner, u
   Write(RecordKey(kOwnerPrefix, name), EncodeOwner(OwnerRecord{owner, epoch}));
 }
 
+std::optional<StatusView> Supervisor::ReadStatusView(const std::string& name) const {
+  std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name));
+  if (!v) return std::nullopt;
+  Result<StatusView> s = DecodeStatusView(*v);
+  if (!s.ok()) return std::nullopt;
+  return *s;
+}
+
 std::optional<StatusRecord> Supervisor::ReadStatus(const std::string& name) const {
   std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name));
   if (!v) return std::nullopt;
@@ -89,10 +97,8 @@ void Supervisor::IndexOwner(const std::string& name, const std::optional<Workloa
 }
 
 bool Supervisor::IsFinished(const std::string& name, const WorkloadRecord& rec) const {
-  std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name));
-  if (!v) return false;
-  Result<StatusView> s = DecodeStatusView(*v);
-  return s.ok() && s->generation == rec.generation && IsFinal(s->phase);
+  std::optional<StatusView> s = ReadStatusView(name);
+  return s && s->generation == rec.generation && IsFinal(s->phase);
 }
 
 bool Supervisor::ShouldRun(const std::string& name, const WorkloadRecord& rec) const {
@@ -214,9 +220,8 @@ void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec) 
   auto& slot = children_[name];
   if (!slot) {
     slot = std::make_unique<Child>();
-    if (std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name))) {
-      Result<StatusView> s = DecodeStatusView(*v);
-      if (s.ok() && s->generation == rec.generation) slot->tracker.set_restarts(s->restarts);
+    if (std::optional<StatusView> s = ReadStatusView(name); s && s->generation == rec.generation) {
+      slot->tracker.set_restarts(s->restarts);
     }
   }
   Child& child = *slot;

@@ -15,11 +15,8 @@ constexpr Clock::TimePoint kAcked = Clock::TimePoint::min();
 
 }  // namespace
 
-void Supervisor::CountStatusPhase(std::optional<std::string_view> status_value, int delta) {
-  if (!status_value) return;
-  Result<StatusView> s = DecodeStatusView(*status_value);
-  if (!s.ok()) return;
-  size_t& n = status_phases_[static_cast<size_t>(s->phase)];
+void Supervisor::CountStatusPhase(const StatusView& status, int delta) {
+  size_t& n = status_phases_[static_cast<size_t>(status.phase)];
   if (delta > 0) {
     ++n;
   } else if (n > 0) {
