@@ -16,7 +16,9 @@
 //
 // REST-declared workloads are independent: the operator only touches workloads carrying the
 // herd.dev/resource label of its namespace (k8s/workload_resource.h); a resource whose name is
-// taken by a REST workload is reported Failed with reason NameConflict.
+// taken by a REST workload is reported Failed with reason NameConflict. The writer sees the REST
+// workload once it has replicated to it: a REST apply and a resource of the same name made at
+// the same moment are two applies of one name, and the later write wins.
 //
 // Threading: the supervisor's thread only (the agent's event loop). API writes go through the
 // Patch function, which must run `done` on this thread later (never inside the call).

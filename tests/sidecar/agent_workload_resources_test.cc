@@ -151,6 +151,17 @@ TEST_F(WorkloadResourcesTest, BadSpecsAndNameConflictsAreReported) {
   ASSERT_EQ(
       kc_.agents().Call(0, "POST", "/v1/workloads", kc_.agents().SleeperYaml("taken", 1))->status,
       201);
+  // The conflict can only be seen once the REST workload has reached the member that writes the
+  // resource (declared at once on two members, the later write wins, as for any two applies).
+  ASSERT_TRUE(AgentCluster::WaitFor(
+      [&] {
+        for (int i = 0; i < kc_.agents().size(); ++i) {
+          auto r = kc_.agents().Call(i, "GET", "/v1/workloads/taken-0");
+          if (!r.ok() || r->status != 200) return false;
+        }
+        return true;
+      },
+      seconds(20)));
   Create("taken-0");
   ASSERT_TRUE(AgentCluster::WaitFor(
       [&] {
