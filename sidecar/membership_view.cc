@@ -28,6 +28,13 @@ void MembershipView::Vouched(const std::string& name, uint64_t incarnation, Cloc
   it->second.vouched_at = std::max(it->second.vouched_at, std::min(at, clock_.Now()));
 }
 
+void MembershipView::ReadReport(const std::string& from, const std::vector<HeardReport>& heard) {
+  for (const HeardReport& h : heard) {
+    Vouched(h.member, h.incarnation, clock_.Now() - std::chrono::milliseconds(h.age_ms));
+  }
+  if (auto it = heard_.find(from); it != heard_.end()) it->second.reported_at = clock_.Now();
+}
+
 std::vector<HeardReport> MembershipView::Reports() const {
   std::vector<HeardReport> out;
   const Clock::TimePoint now = clock_.Now();
@@ -65,8 +72,24 @@ bool MembershipView::ComputeAlive(const std::string& name) const {
   }
   auto h = heard_.find(name);
   if (h == heard_.end()) return false;
-  return clock_.Now() - h->second.last() <= deadline_ ||
-         (clock_.Now() < hold_until_ && IsAlive(name));
+  const Clock::TimePoint now = clock_.Now();
+  const Clock::TimePoint last = h->second.last();
+  if (now - last <= deadline_) return true;
+  if (!IsAlive(name)) return false;
+  if (now < hold_until_) return true;
+  return now - last <= 2 * deadline_ && !SilenceConfirmed(name, last + deadline_);
+}
+
+bool MembershipView::SilenceConfirmed(const std::string& name, Clock::TimePoint since) const {
+  const Clock::TimePoint now = clock_.Now();
+  bool hears_others = false;
+  for (const auto& [other, h] : heard_) {
+    if (other == self_ || other == name || !IsDeclared(other)) continue;
+    // A report read after `since` would have vouched for `name` had its sender heard it since.
+    if (h.reported_at > since) return true;
+    if (now - h.at <= deadline_) hears_others = true;
+  }
+  return !hears_others;
 }
 
 bool MembershipView::IsAlive(const std::string& name) const {
@@ -84,6 +107,14 @@ bool MembershipView::Refresh() {
   for (const auto& [name, address] : declared_) {
     if (ComputeAlive(name)) alive.push_back(name);
   }
+  std::vector<std::string> suspects;
+  for (const std::string& name : alive) {
+    if (name != self_ && !IsReachable(name)) suspects.push_back(name);
+  }
+  if (!std::includes(suspects_.begin(), suspects_.end(), suspects.begin(), suspects.end())) {
+    new_suspects_ = true;
+  }
+  suspects_ = std::move(suspects);
   if (alive == alive_) return false;
   alive_ = std::move(alive);
   return true;
@@ -94,9 +125,14 @@ std::optional<Clock::TimePoint> MembershipView::NextExpiry() const {
   for (const std::string& name : alive_) {
     auto h = heard_.find(name);
     if (name == self_ || h == heard_.end()) continue;
-    // Alive while now - at <= deadline: dead from just after at + deadline.
+    // Alive while now - at <= deadline: dead from just after at + deadline; once past it, at
+    // the latest from just after twice the deadline (a heartbeat read before then refreshes).
+    const Clock::TimePoint last = h->second.last();
     Clock::TimePoint expiry =
-        std::max(h->second.last() + deadline_, hold_until_) + std::chrono::milliseconds(1);
+        std::max(last + deadline_, hold_until_) + std::chrono::milliseconds(1);
+    if (expiry <= clock_.Now()) {
+      expiry = std::max(last + 2 * deadline_, hold_until_) + std::chrono::milliseconds(1);
+    }
     if (!next || expiry < *next) next = expiry;
   }
   return next;

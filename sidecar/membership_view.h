@@ -10,6 +10,15 @@
 //              Heard directly, or vouched for: a peer's heartbeat said it heard that member
 //              (the same incarnation) directly, and when. Only direct hearing is reported on,
 //              so a dead member is never kept alive by members vouching for each other.
+//              A peer silent past the deadline is only suspected while this member still hears
+//              others: it is dead once a heartbeat from another peer, read after the deadline
+//              passed, did not vouch for it (that peer cannot hear it either), when no other
+//              peer is heard within the deadline (nobody is left to ask: this member is cut
+//              off, or the others are gone too), or at twice the deadline. A member on a lossy
+//              link is not taken for dead by one peer while the others hear it (Lifeguard's
+//              idea: doubt a verdict the rest of the cluster does not share). A new suspect is
+//              reported once (TakeNewSuspects) so the supervisor can ask every peer, the
+//              suspect included, for a heartbeat at once rather than wait for their next one.
 //   known      declared plus every member with a record, minus shutting-down ones: what quorum
 //              counts, so an isolated member never believes it is a majority (Horde #45).
 //
@@ -19,6 +28,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -53,6 +63,9 @@ class MembershipView {
   // if this member knows that incarnation (a vouch never introduces a member, nor speaks for
   // another incarnation than the one heard here).
   void Vouched(const std::string& name, uint64_t incarnation, Clock::TimePoint at);
+  // A heartbeat from `from` was read: its report vouches for the members it heard, and it
+  // confirms the silence of every member it does not name.
+  void ReadReport(const std::string& from, const std::vector<HeardReport>& heard);
   // What this member's heartbeats report: every other member heard directly within the
   // deadline, with its incarnation and how long ago.
   std::vector<HeardReport> Reports() const;
@@ -73,6 +86,8 @@ class MembershipView {
   bool IsReachable(const std::string& name) const;
   // Recomputes liveness from the clock. Returns true when the alive set changed.
   bool Refresh();
+  // Whether a Refresh since the last call found an alive member newly past the deadline.
+  bool TakeNewSuspects() { return std::exchange(new_suspects_, false); }
   // When the first alive peer goes silent past the deadline if it is not heard before then:
   // the earliest time Refresh() could find an alive peer dead. Nullopt when no peer is alive.
   std::optional<Clock::TimePoint> NextExpiry() const;
@@ -84,6 +99,8 @@ class MembershipView {
 
  private:
   bool ComputeAlive(const std::string& name) const;
+  // Whether the silence of `name` since `since` is shared: see "alive" above.
+  bool SilenceConfirmed(const std::string& name, Clock::TimePoint since) const;
 
   std::string self_;
   Clock& clock_;
@@ -94,13 +111,16 @@ class MembershipView {
   std::map<std::string, std::string> declared_;
   std::map<std::string, MemberRecord> records_;
   struct Heartbeat {
-    Clock::TimePoint at;          // heard directly
-    Clock::TimePoint vouched_at;  // heard by a peer, as its heartbeat said
+    Clock::TimePoint at;           // heard directly
+    Clock::TimePoint vouched_at;   // heard by a peer, as its heartbeat said
+    Clock::TimePoint reported_at;  // its last heartbeat read
     uint64_t incarnation = 0;
     Clock::TimePoint last() const { return std::max(at, vouched_at); }
   };
   std::map<std::string, Heartbeat> heard_;
   std::vector<std::string> alive_;
+  std::vector<std::string> suspects_;  // alive, past the deadline (sorted)
+  bool new_suspects_ = false;
 };
 
 }  // namespace herd::sidecar

@@ -9,7 +9,10 @@
 // and how long ago: a member whose own link to X is lossy still knows X lives while others
 // hear it (SWIM's indirect evidence), so packet loss on one link does not fail X over. The
 // list travels in the slot deltas use, which heartbeats of earlier versions left empty and
-// their receivers ignore: old and new agents understand each other.
+// their receivers ignore: old and new agents understand each other. A heartbeat whose seq is
+// kHeartbeatProbe asks for a heartbeat back at once: a member that has just lost sight of a
+// peer asks the others whether they still hear it (and the peer itself whether it lives).
+// Earlier versions ignore a heartbeat's seq.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +25,8 @@
 namespace herd::sidecar {
 
 enum class PeerMessageType : uint8_t { kDelta = 1, kAck = 2, kHeartbeat = 3 };
+
+inline constexpr uint64_t kHeartbeatProbe = 1;  // a kHeartbeat's seq: "answer with a heartbeat"
 
 // "I heard `member` (that incarnation) `age_ms` ago", from a heartbeat's sender.
 struct HeardReport {
@@ -36,9 +41,10 @@ struct PeerMessage {
   std::string sender;
   uint64_t incarnation = 0;
   uint64_t hlc = 0;
-  uint64_t seq = 0;                // kDelta: the delta's sequence; kAck: the sequence acknowledged
-  std::string context;             // crdt::EncodeContext of the sender's context
-  std::string delta;               // kDelta: crdt::EncodeDelta
+  uint64_t seq = 0;     // kDelta: the delta's sequence; kAck: the one acknowledged; kHeartbeat: 0
+                        // or kHeartbeatProbe
+  std::string context;  // crdt::EncodeContext of the sender's context
+  std::string delta;    // kDelta: crdt::EncodeDelta
   std::vector<HeardReport> heard;  // kHeartbeat: the members the sender hears
   friend bool operator==(const PeerMessage&, const PeerMessage&) = default;
 };

@@ -298,9 +298,8 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
       if (sync_.OnAck(m.sender, m.seq, *context)) NoteDeltaAcked(m.seq);
       break;
     case PeerMessageType::kHeartbeat: {
-      for (const HeardReport& h : m.heard) {
-        view_.Vouched(h.member, h.incarnation, clock_.Now() - std::chrono::milliseconds(h.age_ms));
-      }
+      view_.ReadReport(m.sender, m.heard);
+      if (m.seq == kHeartbeatProbe) SendHeartbeat(m.sender, 0);
       const size_t in_flight = sync_.InFlight(m.sender);
       sync_.OnSummary(m.sender, *context, NowMs(), &map_.context());
       // Everything in flight was settled, yet the peer lacks what this member has: the summary
@@ -327,7 +326,7 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
     }
   }
   DrainChanges();
-  if (view_.Refresh()) OnViewChanged();
+  RefreshView();
   CheckJoined();
   ScheduleFlush();
 }
@@ -543,11 +542,8 @@ void Supervisor::OnTick() {
   if (!store_error_.ok() && clock_.Now() - last_store_probe_ >= std::chrono::seconds(1)) {
     RecoverStore();
   }
-  const std::vector<HeardReport> heard = view_.Reports();
-  for (const auto& [peer, address] : view_.declared()) {
-    if (peer != options_.name) SendTo(peer, PeerMessageType::kHeartbeat, 0, {}, &heard);
-  }
-  if (view_.Refresh()) OnViewChanged();
+  SendHeartbeats(0);
+  RefreshView();
   CheckJoined();
   const Clock::TimePoint now = clock_.Now();
   for (auto it = quorum_waiters_.begin(); it != quorum_waiters_.end();) {
@@ -592,8 +588,25 @@ void Supervisor::ScheduleExpiryCheck() {
   if (!at || *at >= next_tick_) return;  // the next tick looks anyway
   expiry_timer_ = After(*at - clock_.Now(), [this] {
     expiry_timer_ = 0;
-    if (view_.Refresh()) OnViewChanged();
+    RefreshView();
   });
+}
+
+void Supervisor::RefreshView() {
+  if (view_.Refresh()) OnViewChanged();
+  // A peer just went silent: ask everyone now whether they still hear it.
+  if (view_.TakeNewSuspects()) SendHeartbeats(kHeartbeatProbe);
+}
+
+void Supervisor::SendHeartbeats(uint64_t seq) {
+  for (const auto& [peer, address] : view_.declared()) {
+    if (peer != options_.name) SendHeartbeat(peer, seq);
+  }
+}
+
+void Supervisor::SendHeartbeat(const std::string& peer, uint64_t seq) {
+  const std::vector<HeardReport> heard = view_.Reports();
+  SendTo(peer, PeerMessageType::kHeartbeat, seq, {}, &heard);
 }
 
 }  // namespace herd::sidecar

@@ -202,6 +202,12 @@ class Supervisor {
   // A member is found dead at its heartbeat deadline, not at the tick after it: when an alive
   // peer's deadline passes before the next tick, a timer looks then.
   void ScheduleExpiryCheck();
+  // view_.Refresh(), then OnViewChanged() if the alive set changed and a probe round if a peer
+  // became a suspect (sidecar/membership_view.h).
+  void RefreshView();
+  // A heartbeat (seq: 0 or kHeartbeatProbe) to every declared peer, or to one.
+  void SendHeartbeats(uint64_t seq);
+  void SendHeartbeat(const std::string& peer, uint64_t seq);
   void ScheduleFlush();
   void Flush();
   const std::string& EncodedContext();

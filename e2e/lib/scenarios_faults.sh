@@ -135,9 +135,9 @@ sc_flapping_link() {
 }
 
 # 30% loss on every link: apply more workloads, kill -9 a member, all under loss; settle
-# counted from the kill, still under loss. Members misjudge each other dead under this much
-# loss and workloads bounce before they settle (once in 55 runs it took 25 s), so this one
-# scenario gets three times the settle deadline.
+# counted from the kill, still under loss. Before members asked each other about a silent peer
+# they misjudged each other dead under this much loss and workloads bounced before they settled
+# (once in 55 runs it took 25 s); this one scenario keeps three times the settle deadline.
 sc_loss30() {
   local SC_SETTLE_DEADLINE_S=$((SC_SETTLE_DEADLINE_S * 3))
   sc_setup uniform || return $?

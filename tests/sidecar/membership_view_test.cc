@@ -42,11 +42,51 @@ TEST_F(MembershipViewTest, SilentPastTheDeadlineIsDead) {
 TEST_F(MembershipViewTest, AVouchKeepsAMemberThisOneCannotHearAlive) {
   Advance(800);
   view_.Heard("c", 9);
-  view_.Vouched("b", 7, clock_.Now() - milliseconds(100));  // c heard b 100 ms ago
-  Advance(800);  // b: 1,600 ms since heard here, 900 since c heard it
+  view_.ReadReport("c", {{"b", 7, 100}});  // c heard b 100 ms ago
+  Advance(800);                            // b: 1,600 ms since heard here, 900 since c heard it
   EXPECT_EQ(Alive(), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_TRUE(view_.IsReachable("b"));
   Advance(101);
+  EXPECT_FALSE(view_.IsReachable("b"));
+  view_.Heard("c", 9);
+  view_.ReadReport("c", {});  // c no longer hears b either
+  EXPECT_EQ(Alive(), (std::vector<std::string>{"a", "c"}));
+}
+
+TEST_F(MembershipViewTest, SilenceOthersDoNotShareIsOnlySuspected) {
+  // b and c last heard at 0; c keeps talking, b goes silent.
+  Advance(900);
+  view_.Heard("c", 9);
+  view_.ReadReport("c", {});  // before b's deadline: confirms nothing
+  Advance(101);
+  view_.Heard("c", 9);
+  EXPECT_EQ(Alive(), (std::vector<std::string>{"a", "b", "c"}));  // suspected, c is heard
+  EXPECT_FALSE(view_.IsReachable("b"));
+  EXPECT_TRUE(view_.TakeNewSuspects());  // once: the supervisor asks everyone about b
+  EXPECT_EQ(Alive().size(), 3u);
+  EXPECT_FALSE(view_.TakeNewSuspects());
+  ASSERT_TRUE(view_.NextExpiry().has_value());
+  EXPECT_EQ(*view_.NextExpiry(), clock_.Now() + milliseconds(1000));  // twice the deadline
+  // c heard b 50 ms ago: b is alive again.
+  Advance(100);
+  view_.Heard("c", 9);
+  view_.ReadReport("c", {{"b", 7, 50}});
+  EXPECT_TRUE(view_.IsReachable("b"));
+  // b's next silence is confirmed by c's first report after b's deadline that omits it.
+  Advance(1000);  // b: last vouched for 1,050 ms ago
+  view_.Heard("c", 9);
+  EXPECT_EQ(Alive(), (std::vector<std::string>{"a", "b", "c"}));
+  view_.ReadReport("c", {});
+  EXPECT_EQ(Alive(), (std::vector<std::string>{"a", "c"}));
+}
+
+TEST_F(MembershipViewTest, ASuspectWithoutAConfirmingReportDiesAtTwiceTheDeadline) {
+  for (int t = 0; t < 2000; t += 250) {
+    Advance(250);
+    view_.Heard("c", 9);  // deltas and acks, no heartbeat
+    EXPECT_EQ(Alive().size(), 3u) << t;
+  }
+  Advance(1);
   EXPECT_EQ(Alive(), (std::vector<std::string>{"a", "c"}));
 }
 
