@@ -205,24 +205,33 @@ void AwLwwMap::AppendWithContext(const Keys::iterator& key_it, const Entry& e, D
 
 Delta AwLwwMap::Put(std::string_view key, std::string_view value, uint64_t timestamp,
                     const DiffCallback& on_diff) {
-  return Write(key, /*tombstone=*/false, value, timestamp, on_diff);
+  Delta out;
+  WriteImpl(key, /*tombstone=*/false, value, timestamp, on_diff, &out);
+  return out;
 }
 
 Delta AwLwwMap::Remove(std::string_view key, uint64_t timestamp, const DiffCallback& on_diff) {
-  return Write(key, /*tombstone=*/true, {}, timestamp, on_diff);
+  Delta out;
+  WriteImpl(key, /*tombstone=*/true, {}, timestamp, on_diff, &out);
+  return out;
 }
 
-Delta AwLwwMap::Write(std::string_view key, bool tombstone, std::string_view value,
-                      uint64_t timestamp, const DiffCallback& on_diff) {
+bool AwLwwMap::Write(std::string_view key, std::optional<std::string_view> value,
+                     uint64_t timestamp, const DiffCallback& on_diff) {
+  return WriteImpl(key, !value, value.value_or(std::string_view()), timestamp, on_diff, nullptr);
+}
+
+bool AwLwwMap::WriteImpl(std::string_view key, bool tombstone, std::string_view value,
+                         uint64_t timestamp, const DiffCallback& on_diff, Delta* out) {
   const uint64_t hash = KeyCache<Keys::iterator>::Hash(key);
   auto key_it = FindKey(key, hash);
   if (key_it == keys_.end()) {
-    if (tombstone) return {};
+    if (tombstone) return false;
     key_it = keys_.emplace(std::string(key), KeyState{}).first;
     key_cache_.Remember(hash, key_it);
   }
   KeyState& state = key_it->second;
-  if (tombstone && Visible(state) == nullptr) return {};
+  if (tombstone && Visible(state) == nullptr) return false;
 
   Entry entry;
   entry.dot = Dot{self_, ++counter_};
@@ -240,8 +249,7 @@ Delta AwLwwMap::Write(std::string_view key, bool tombstone, std::string_view val
   // into them (moving a vector keeps its buffer).
   std::vector<Entry> replaced = std::move(state.heads);
   state.heads.clear();
-  Delta out;
-  AppendWithContext(key_it, entry, &out);
+  if (out != nullptr) AppendWithContext(key_it, entry, out);
   context_.Add(entry.dot);
   InsertHead(key_it, std::move(entry));
   const Entry* before = nullptr;
@@ -263,7 +271,7 @@ Delta AwLwwMap::Write(std::string_view key, bool tombstone, std::string_view val
       on_diff(Diff{DiffKind::kUpdated, key_it->first, before->value, value});
     }
   }
-  return out;
+  return true;
 }
 
 void AwLwwMap::Join(const Delta& delta, const DiffCallback& on_diff) {

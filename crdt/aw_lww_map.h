@@ -104,6 +104,11 @@ class AwLwwMap {
             const DiffCallback& on_diff = nullptr);
   // Removes `key`. Removing an absent key is a no-op and returns an empty delta.
   Delta Remove(std::string_view key, uint64_t timestamp, const DiffCallback& on_diff = nullptr);
+  // Put (a value) or Remove (nullopt) without building the delta, for a writer that ships its
+  // writes later (DeltaSince, OwnWritesSince). False when nothing was written (an absent key
+  // removed).
+  bool Write(std::string_view key, std::optional<std::string_view> value, uint64_t timestamp,
+             const DiffCallback& on_diff = nullptr);
 
   // Merges a delta or a whole state from a peer (or from disk). The counter continues after
   // the highest dot of this replica the delta carries, so a member reloading its state keeps
@@ -181,8 +186,9 @@ class AwLwwMap {
   // absent. Const: the cache is a memo, not state.
   Keys::iterator FindKey(std::string_view key, uint64_t hash) const;
   void EraseKey(Keys::iterator key_it);
-  Delta Write(std::string_view key, bool tombstone, std::string_view value, uint64_t timestamp,
-              const DiffCallback& on_diff);
+  // Put or Remove; the delta goes to `out` when given. False when nothing was written.
+  bool WriteImpl(std::string_view key, bool tombstone, std::string_view value, uint64_t timestamp,
+                 const DiffCallback& on_diff, Delta* out);
   // Adds `entry` to the heads of `key_it` and indexes it; false when its dot is already held.
   bool InsertHead(Keys::iterator key_it, Entry entry);
   // Unindexes and erases heads[i] of `key_it`; the caller erases the key once it is empty.

@@ -100,9 +100,7 @@ uint64_t Supervisor::NextHlc() { return hlc_.Now(clock_.WallMillis()); }
 
 void Supervisor::Write(std::string_view key, const std::optional<std::string>& value) {
   crdt::DiffCallback on_diff = [this](const crdt::Diff& d) { OnDiff(d); };
-  const crdt::Delta delta =
-      value ? map_.Put(key, *value, NextHlc(), on_diff) : map_.Remove(key, NextHlc(), on_diff);
-  if (delta.empty()) return;
+  if (!map_.Write(key, value, NextHlc(), on_diff)) return;
   context_dirty_ = true;
   // Appended with the group commit (Flush), before its fsync and before any peer hears of it;
   // a big batch goes early.

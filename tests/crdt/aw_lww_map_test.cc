@@ -89,6 +89,30 @@ TEST(AwLwwMapTest, RemoveOfAbsentKeyIsANoOp) {
   EXPECT_EQ(m.CheckInvariants(), "");
 }
 
+TEST(AwLwwMapTest, WriteIsAPutOrRemoveWithoutTheDelta) {
+  AwLwwMap a(1), b(1);
+  DiffLog la, lb;
+  const std::vector<std::pair<std::string, std::optional<std::string>>> writes = {
+      {"k", "v1"},
+      {"k", "v1"},
+      {"j", "x"},
+      {"k", "v2"},
+      {"k", std::nullopt},
+      {"k", std::nullopt},
+      {"none", std::nullopt},
+      {"k", "v3"}};
+  uint64_t ts = 0;
+  for (const auto& [key, value] : writes) {
+    ++ts;
+    const Delta d =
+        value ? a.Put(key, *value, ts, la.Callback()) : a.Remove(key, ts, la.Callback());
+    EXPECT_EQ(b.Write(key, value, ts, lb.Callback()), !d.empty()) << key << " at " << ts;
+  }
+  EXPECT_EQ(la.Take(), lb.Take());
+  EXPECT_EQ(a.State(), b.State());
+  EXPECT_EQ(b.CheckInvariants(), "");
+}
+
 TEST(AwLwwMapTest, AddWinsOverAConcurrentRemove) {
   AwLwwMap a(1), b(2);
   b.Join(a.Put("k", "v1", 10));
