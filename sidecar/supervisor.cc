@@ -272,7 +272,8 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
                           hlc_.last(),
                           0,
                           EncodedContext(),
-                          crdt::EncodeDelta(missing)};
+                          crdt::EncodeDelta(missing),
+                          {}};
         auto to = former_addresses_.find(m.sender);
         if (to != former_addresses_.end()) {
           std::string encoded = EncodePeerMessage(reply);

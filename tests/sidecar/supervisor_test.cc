@@ -386,13 +386,10 @@ TEST_F(SupervisorTest, AProbeIsAnsweredWithAHeartbeatAtOnce) {
   }
   ASSERT_NE(incarnation, 0u);
   auto heartbeats = [&] { return m1.counters().messages_sent[2]; };
-  PeerMessage probe{PeerMessageType::kHeartbeat,
-                    "m0",
-                    incarnation,
-                    0,
-                    0,
-                    crdt::EncodeContext(crdt::CausalContext()),
-                    ""};
+  PeerMessage probe;
+  probe.sender = "m0";
+  probe.incarnation = incarnation;
+  probe.context = crdt::EncodeContext(crdt::CausalContext());
   uint64_t before = heartbeats();
   m1.OnPeerMessage(EncodePeerMessage(probe));  // a plain heartbeat: nothing to answer
   EXPECT_EQ(heartbeats(), before);
