@@ -165,6 +165,15 @@ AwLwwMap::Keys::iterator AwLwwMap::FindKey(std::string_view key, uint64_t hash) 
   return it;
 }
 
+AwLwwMap::Keys::iterator AwLwwMap::FindOrAddKey(std::string_view key, uint64_t hash) {
+  if (const Keys::iterator* hit = key_cache_.Find(key, hash)) return *hit;
+  // One walk down the tree finds the key or where it goes.
+  auto it = keys_.lower_bound(key);
+  if (it == keys_.end() || it->first != key) it = keys_.emplace_hint(it, key, KeyState{});
+  key_cache_.Remember(hash, it);
+  return it;
+}
+
 void AwLwwMap::EraseKey(Keys::iterator key_it) {
   key_cache_.Forget(key_it);
   keys_.erase(key_it);
@@ -224,11 +233,12 @@ bool AwLwwMap::Write(std::string_view key, std::optional<std::string_view> value
 bool AwLwwMap::WriteImpl(std::string_view key, bool tombstone, std::string_view value,
                          uint64_t timestamp, const DiffCallback& on_diff, Delta* out) {
   const uint64_t hash = KeyCache<Keys::iterator>::Hash(key);
-  auto key_it = FindKey(key, hash);
-  if (key_it == keys_.end()) {
-    if (tombstone) return false;
-    key_it = keys_.emplace(std::string(key), KeyState{}).first;
-    key_cache_.Remember(hash, key_it);
+  Keys::iterator key_it;
+  if (tombstone) {
+    key_it = FindKey(key, hash);
+    if (key_it == keys_.end()) return false;
+  } else {
+    key_it = FindOrAddKey(key, hash);
   }
   KeyState& state = key_it->second;
   if (tombstone && Visible(state) == nullptr) return false;
@@ -333,15 +343,7 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
     if (context_.Contains(d)) continue;
     Keys::iterator key_it;
     if (!tracker.FindTouched(ke.key, &key_it)) {
-      const uint64_t hash = KeyCache<Keys::iterator>::Hash(ke.key);
-      if (const Keys::iterator* hit = key_cache_.Find(ke.key, hash)) {
-        key_it = *hit;
-      } else {
-        key_it = keys_.lower_bound(ke.key);
-        if (key_it == keys_.end() || key_it->first != ke.key) {
-          key_it = keys_.emplace_hint(key_it, ke.key, KeyState{});
-        }
-      }
+      key_it = FindOrAddKey(ke.key, KeyCache<Keys::iterator>::Hash(ke.key));
       tracker.Touch(key_it);
     }
     // False for a malformed delta repeating a dot: the first copy stays.

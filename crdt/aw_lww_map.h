@@ -185,6 +185,8 @@ class AwLwwMap {
   // keys_.find(key) through the lookup cache (whose Hash of key is `hash`); keys_.end() when
   // absent. Const: the cache is a memo, not state.
   Keys::iterator FindKey(std::string_view key, uint64_t hash) const;
+  // The same, adding the key (with no heads) when absent.
+  Keys::iterator FindOrAddKey(std::string_view key, uint64_t hash);
   void EraseKey(Keys::iterator key_it);
   // Put or Remove; the delta goes to `out` when given. False when nothing was written.
   bool WriteImpl(std::string_view key, bool tombstone, std::string_view value, uint64_t timestamp,
