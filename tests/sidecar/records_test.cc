@@ -48,7 +48,7 @@ TEST(RecordsTest, RejectsCorruptInputWithAClearError) {
 }
 
 TEST(PeerMessageTest, RoundTripAndRejects) {
-  PeerMessage m{PeerMessageType::kDelta, "m1", 77, 123456, 9, "ctx", "delta"};
+  PeerMessage m{PeerMessageType::kDelta, "m1", 77, 123456, 9, "ctx", "delta", {}};
   EXPECT_EQ(*DecodePeerMessage(EncodePeerMessage(m)), m);
   std::string bytes = EncodePeerMessage(m);
   bytes[1] = 9;
@@ -61,11 +61,11 @@ TEST(PeerMessageTest, RoundTripAndRejects) {
 }
 
 TEST(PeerMessageTest, HeartbeatsCarryWhomTheSenderHears) {
-  PeerMessage m{PeerMessageType::kHeartbeat, "m1", 77, 123456, 0, "ctx", ""};
+  PeerMessage m{PeerMessageType::kHeartbeat, "m1", 77, 123456, 0, "ctx", "", {}};
   m.heard = {{"m2", 5, 120}, {"m3", 1, 0}};
   EXPECT_EQ(*DecodePeerMessage(EncodePeerMessage(m)), m);
   // A heartbeat of an earlier version leaves the slot empty: nobody heard, not an error.
-  PeerMessage old{PeerMessageType::kHeartbeat, "m1", 77, 123456, 0, "ctx", ""};
+  PeerMessage old{PeerMessageType::kHeartbeat, "m1", 77, 123456, 0, "ctx", "", {}};
   PeerMessage as_delta = old;
   as_delta.type = PeerMessageType::kDelta;  // encodes the empty slot as it is
   std::string bytes = EncodePeerMessage(as_delta);
