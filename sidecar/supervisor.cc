@@ -326,6 +326,7 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
   }
   DrainChanges();
   RefreshView();
+  if (orphan_scan_waiting_ && CaughtUp()) ScanOrphans();
   CheckJoined();
   ScheduleFlush();
 }
@@ -582,11 +583,15 @@ void Supervisor::OnTick() {
 }
 
 void Supervisor::ScheduleExpiryCheck() {
-  CancelTimer(expiry_timer_);
   std::optional<Clock::TimePoint> at = view_.NextExpiry();
-  if (!at || *at >= next_tick_) return;  // the next tick looks anyway
+  if (at && *at >= next_tick_) at.reset();  // the next tick looks anyway
+  if (at == expiry_at_) return;             // armed for that already
+  CancelTimer(expiry_timer_);
+  expiry_at_ = at;
+  if (!at) return;
   expiry_timer_ = After(*at - clock_.Now(), [this] {
     expiry_timer_ = 0;
+    expiry_at_.reset();
     RefreshView();
   });
 }
@@ -595,6 +600,9 @@ void Supervisor::RefreshView() {
   if (view_.Refresh()) OnViewChanged();
   // A peer just went silent: ask everyone now whether they still hear it.
   if (view_.TakeNewSuspects()) SendHeartbeats(kHeartbeatProbe);
+  // A heartbeat may have moved a peer's expiry (a vouch for a suspect, a few milliseconds on):
+  // look again then, not at the next tick.
+  ScheduleExpiryCheck();
 }
 
 void Supervisor::SendHeartbeats(uint64_t seq) {

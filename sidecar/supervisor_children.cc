@@ -445,9 +445,17 @@ bool Supervisor::IsOrphanOwner(const std::string& owner) const {
 }
 
 void Supervisor::ScanOrphans() {
+  orphan_scan_waiting_ = false;
   if (!joined_ || shutting_down_ || !view_.IsAlive(options_.name)) return;
   if (strategy_->needs_quorum() && !view_.HasQuorum()) return;
-  if (clock_.Now() < settle_until_ || !CaughtUp()) return;
+  if (clock_.Now() < settle_until_) return;
+  if (!CaughtUp()) {
+    // Orphans wait until this member has every survivor's writes (their takeovers among them);
+    // the message that brings the last of them scans again, not the next tick.
+    orphan_scan_waiting_ = std::any_of(by_owner_.begin(), by_owner_.end(),
+                                       [&](const auto& o) { return IsOrphanOwner(o.first); });
+    return;
+  }
   std::vector<std::string> orphans;
   for (const auto& [owner, names] : by_owner_) {
     if (!IsOrphanOwner(owner)) continue;

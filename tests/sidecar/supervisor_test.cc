@@ -428,6 +428,44 @@ TEST_F(SupervisorTest, ADeadMemberIsConfirmedDeadWithinMillisecondsOfTheDeadline
   }
 }
 
+// Two members die together, over links slow enough (1-30 ms) that the survivors learn of the
+// deaths, and of each other's takeovers, at different moments. A survivor that has heard of
+// another's takeovers but not received them yet waits only for the message that brings them,
+// not for its next tick (up to 250 ms later).
+TEST_F(SupervisorTest, TwoMembersKilledTogetherAreReplacedRightAfterTheDeadline) {
+  Boot(5);
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < 100; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, specs).ok());
+  Run(seconds(1));
+  testing::LinkFaults slow;
+  slow.min_delay = milliseconds(1);
+  slow.max_delay = milliseconds(30);
+  cluster_->network().SetFaults(slow);
+  Run(seconds(1));
+  // Killed right after member 4 sent its heartbeats, 48 ms apart.
+  const uint64_t sent = cluster_->member(4)->counters().messages_sent[2];
+  while (cluster_->member(4)->counters().messages_sent[2] == sent) {
+    cluster_->RunFor(milliseconds(1));
+  }
+  cluster_->Kill(3);
+  Run(milliseconds(48));
+  cluster_->Kill(4);
+  const Clock::Duration killed = cluster_->clock().Elapsed();
+  auto each_once = [&] {
+    auto counts = cluster_->RunningCounts();
+    if (counts.size() != specs.size()) return false;
+    for (const auto& [name, n] : counts) {
+      if (n != 1) return false;
+    }
+    return true;
+  };
+  while (!each_once()) Run(milliseconds(1));
+  // One deadline after member 4's last message, plus the round trips of the probes and of the
+  // takeovers (1,200 ms when a survivor waited for its tick).
+  EXPECT_LE(cluster_->clock().Elapsed() - killed, milliseconds(1000 + 120));
+}
+
 TEST_F(SupervisorTest, RemovedMemberIsTreatedAsDeadAndStopsItsCopies) {
   Boot(3);
   std::vector<WorkloadSpec> specs;
