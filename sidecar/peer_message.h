@@ -27,6 +27,9 @@ namespace herd::sidecar {
 enum class PeerMessageType : uint8_t { kDelta = 1, kAck = 2, kHeartbeat = 3 };
 
 inline constexpr uint64_t kHeartbeatProbe = 1;  // a kHeartbeat's seq: "answer with a heartbeat"
+// A kHeartbeat's seq: the answer to a probe. Its context is the sender's after the probe
+// arrived, so it holds everything the sender wrote before then.
+inline constexpr uint64_t kHeartbeatAnswer = 2;
 
 // "I heard `member` (that incarnation) `age_ms` ago", from a heartbeat's sender.
 struct HeardReport {
@@ -42,7 +45,7 @@ struct PeerMessage {
   uint64_t incarnation = 0;
   uint64_t hlc = 0;
   uint64_t seq = 0;     // kDelta: the delta's sequence; kAck: the one acknowledged; kHeartbeat: 0
-                        // or kHeartbeatProbe
+                        // or kHeartbeatProbe or kHeartbeatAnswer
   std::string context;  // crdt::EncodeContext of the sender's context
   std::string delta;    // kDelta: crdt::EncodeDelta
   std::vector<HeardReport> heard;  // kHeartbeat: the members the sender hears

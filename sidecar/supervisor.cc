@@ -298,7 +298,8 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
       break;
     case PeerMessageType::kHeartbeat: {
       view_.ReadReport(m.sender, m.heard);
-      if (m.seq == kHeartbeatProbe) SendHeartbeat(m.sender, 0);
+      if (m.seq == kHeartbeatProbe) SendHeartbeat(m.sender, kHeartbeatAnswer);
+      if (m.seq == kHeartbeatAnswer && !joined_) join_answers_[m.sender] = *context;
       const size_t in_flight = sync_.InFlight(m.sender);
       sync_.OnSummary(m.sender, *context, NowMs(), &map_.context());
       // Everything in flight was settled, yet the peer lacks what this member has: the summary
@@ -461,10 +462,17 @@ void Supervisor::WriteSelfRecord(MemberStatus status) {
 
 void Supervisor::CheckJoined() {
   if (joined_ || !started_ || shutting_down_) return;
-  std::vector<std::string> declared;
-  for (const auto& [peer, address] : view_.declared()) declared.push_back(peer);
-  const bool all = HasSeenAllOf(declared);
+  // Synced with all: this member holds what every declared peer had when it answered a probe
+  // of this incarnation. A plain message may have been sent before the peer knew of the
+  // restart (in flight, or queued), and its context can lack the peer's latest takeovers.
+  bool all = true;
+  for (const auto& [peer, address] : view_.declared()) {
+    if (peer == options_.name) continue;
+    auto answer = join_answers_.find(peer);
+    if (answer == join_answers_.end() || !map_.context().Includes(answer->second)) all = false;
+  }
   if (!all && clock_.Now() - started_at_ < options_.join_timeout) return;
+  join_answers_.clear();
   joined_ = true;
   view_.SetSelfJoined(true);
   LOG_INFO("member_joined", {{"member", options_.name}, {"synced_with_all", all}});
@@ -542,7 +550,7 @@ void Supervisor::OnTick() {
   if (!store_error_.ok() && clock_.Now() - last_store_probe_ >= std::chrono::seconds(1)) {
     RecoverStore();
   }
-  SendHeartbeats(0);
+  SendHeartbeats(joined_ ? 0 : kHeartbeatProbe);  // until joined, ask for fresh answers
   RefreshView();
   CheckJoined();
   const Clock::TimePoint now = clock_.Now();

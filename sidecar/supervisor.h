@@ -331,8 +331,10 @@ class Supervisor {
   Clock::TimerId expiry_timer_ = 0;
   std::optional<Clock::TimePoint> expiry_at_;  // when expiry_timer_ fires
   bool orphan_scan_waiting_ = false;           // ScanOrphans found orphans before catching up
-  std::set<std::string> start_queue_;          // workloads to start, in name order
-  Clock::TimePoint next_tick_{};               // when the tick timer is due (stall detection)
+  // Until joined: each peer's context as its latest answer to this member's probes gave it.
+  std::map<std::string, crdt::CausalContext> join_answers_;
+  std::set<std::string> start_queue_;  // workloads to start, in name order
+  Clock::TimePoint next_tick_{};       // when the tick timer is due (stall detection)
   Clock::TimePoint last_gc_{};
   std::map<std::string, std::string> flag_members_;      // from SetDeclaredMembers
   std::map<std::string, Clock::TimePoint> refused_;      // undeclared peers -> last told
