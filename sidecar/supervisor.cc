@@ -465,12 +465,12 @@ void Supervisor::CheckJoined() {
   // Synced with all: this member holds what every declared peer had when it answered a probe
   // of this incarnation. A plain message may have been sent before the peer knew of the
   // restart (in flight, or queued), and its context can lack the peer's latest takeovers.
-  bool all = true;
-  for (const auto& [peer, address] : view_.declared()) {
-    if (peer == options_.name) continue;
+  std::vector<std::string> peers;
+  for (const auto& [peer, address] : view_.declared()) peers.push_back(peer);
+  const bool all = HasSeenAllOf(peers, [this](const std::string& peer) {
     auto answer = join_answers_.find(peer);
-    if (answer == join_answers_.end() || !map_.context().Includes(answer->second)) all = false;
-  }
+    return answer == join_answers_.end() ? nullptr : &answer->second;
+  });
   if (!all && clock_.Now() - started_at_ < options_.join_timeout) return;
   join_answers_.clear();
   joined_ = true;
@@ -518,10 +518,11 @@ void Supervisor::OnViewChanged() {
   }
 }
 
-bool Supervisor::HasSeenAllOf(const std::vector<std::string>& peers) const {
+bool Supervisor::HasSeenAllOf(const std::vector<std::string>& peers,
+                              const ReportedContext& reported_by) const {
   for (const std::string& peer : peers) {
     if (peer == options_.name) continue;
-    const crdt::CausalContext* reported = sync_.Acked(peer);
+    const crdt::CausalContext* reported = reported_by(peer);
     if (reported == nullptr || !map_.context().Includes(*reported)) return false;
   }
   return true;
@@ -532,7 +533,9 @@ bool Supervisor::MayRun() const {
          (!strategy_->needs_quorum() || (view_.HasQuorum() && !rejoining_));
 }
 
-bool Supervisor::CaughtUp() const { return HasSeenAllOf(view_.alive()); }
+bool Supervisor::CaughtUp() const {
+  return HasSeenAllOf(view_.alive(), [this](const std::string& peer) { return sync_.Acked(peer); });
+}
 
 void Supervisor::OnTick() {
   // A tick far behind schedule means this member's loop stalled: its peers' messages are still
@@ -614,8 +617,9 @@ void Supervisor::RefreshView() {
 }
 
 void Supervisor::SendHeartbeats(uint64_t seq) {
+  const std::vector<HeardReport> heard = view_.Reports();
   for (const auto& [peer, address] : view_.declared()) {
-    if (peer != options_.name) SendHeartbeat(peer, seq);
+    if (peer != options_.name) SendTo(peer, PeerMessageType::kHeartbeat, seq, {}, &heard);
   }
 }
 

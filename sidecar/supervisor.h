@@ -259,10 +259,13 @@ class Supervisor {
   void WriteStatus(const std::string& name, const WorkloadRecord& rec, Phase phase,
                    const Child* child, const std::string& message);
   bool IsOrphanOwner(const std::string& owner) const;
-  // True when this member has joined every delta each of `peers` reported having (the
-  // contexts DeltaSync holds from their acks and heartbeats).
-  bool HasSeenAllOf(const std::vector<std::string>& peers) const;
-  // HasSeenAllOf the alive peers.
+  // A peer's reported context, or nullptr when it has reported none.
+  using ReportedContext = std::function<const crdt::CausalContext*(const std::string& peer)>;
+  // True when this member has joined every delta each of `peers` (but itself) reported having.
+  bool HasSeenAllOf(const std::vector<std::string>& peers,
+                    const ReportedContext& reported_by) const;
+  // HasSeenAllOf the alive peers, by the contexts DeltaSync holds from their acks and
+  // heartbeats.
   bool CaughtUp() const;
   // ShouldRun's member-wide terms: declared, and with quorum (not rejoining) if the strategy
   // needs it.

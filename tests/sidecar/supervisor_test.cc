@@ -23,6 +23,13 @@ WorkloadSpec Spec(const std::string& name, RestartPolicy restart = RestartPolicy
   return s;
 }
 
+// w-0 .. w-(n-1).
+std::vector<WorkloadSpec> Specs(int n) {
+  std::vector<WorkloadSpec> specs;
+  for (int i = 0; i < n; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  return specs;
+}
+
 class SupervisorTest : public ::testing::Test {
  protected:
   void Boot(int members, StrategyKind strategy = StrategyKind::kUniform, bool active = false) {
@@ -132,8 +139,7 @@ TEST_F(SupervisorTest, ChangedSpecReplacesTheInstanceWithoutOverlap) {
 
 TEST_F(SupervisorTest, CountsAndListsAggregateTheWholeCluster) {
   Boot(3);
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 10; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(10);
   ASSERT_TRUE(Apply(0, specs).ok());
   Run(seconds(1));
   for (int i = 0; i < 3; ++i) {
@@ -219,8 +225,7 @@ TEST_F(SupervisorTest, CrashLoopFailsOneWorkloadAloneAndANewApplyClearsIt) {
 
 TEST_F(SupervisorTest, FailoverRestartsEverythingOnceWhenAMemberIsKilled) {
   Boot(3);
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 200; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(200);
   ASSERT_TRUE(Apply(1, specs).ok());
   Run(seconds(1));
   ASSERT_EQ(cluster_->RunningCounts().size(), 200u);
@@ -261,8 +266,7 @@ TEST_F(SupervisorTest, PassiveRedistributionMovesNothingWhenAMemberJoins) {
   cluster_ = std::make_unique<SimCluster>(o);
   cluster_->Start(0);
   Run(seconds(3));
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 20; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(20);
   ASSERT_TRUE(Apply(0, specs).ok());
   Run(milliseconds(500));
   cluster_->Start(1);
@@ -279,8 +283,7 @@ TEST_F(SupervisorTest, ActiveRedistributionMovesExactlyWhatThePlacementMoves) {
   cluster_ = std::make_unique<SimCluster>(o);
   cluster_->Start(0);
   Run(seconds(3));
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 40; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(40);
   ASSERT_TRUE(Apply(0, specs).ok());
   Run(milliseconds(500));
   cluster_->Start(1);
@@ -341,8 +344,7 @@ TEST_F(SupervisorTest, QuorumMinorityStopsBeforeTheMajorityTakesOver) {
 
 TEST_F(SupervisorTest, PartitionDuplicatesConvergeToOneAfterTheHeal) {
   Boot(3);
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 30; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(30);
   ASSERT_TRUE(Apply(0, specs).ok());
   Run(seconds(1));
   cluster_->network().Partition({"m0"});
@@ -360,8 +362,7 @@ TEST_F(SupervisorTest, HeavyLossTakesNoMemberForDeadWhileOthersHearIt) {
   // peer, but it asks the others before it calls that peer dead, so nothing fails over and
   // nothing runs twice. (Without asking, 3 takeovers with this seed; 16 over seeds 1-10.)
   Boot(3);
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 30; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(30);
   ASSERT_TRUE(Apply(0, specs).ok());
   Run(seconds(1));
   testing::LinkFaults lossy;
@@ -434,8 +435,7 @@ TEST_F(SupervisorTest, ADeadMemberIsConfirmedDeadWithinMillisecondsOfTheDeadline
 // not for its next tick (up to 250 ms later).
 TEST_F(SupervisorTest, TwoMembersKilledTogetherAreReplacedRightAfterTheDeadline) {
   Boot(5);
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 100; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(100);
   ASSERT_TRUE(Apply(0, specs).ok());
   Run(seconds(1));
   testing::LinkFaults slow;
@@ -472,8 +472,7 @@ TEST_F(SupervisorTest, TwoMembersKilledTogetherAreReplacedRightAfterTheDeadline)
 // answers to the new incarnation's probes do.
 TEST_F(SupervisorTest, AMemberRestartedRightAfterATakeoverDoesNotRunItsOldWork) {
   Boot(5, StrategyKind::kUniform, /*active=*/true);  // the restarted get work back
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 100; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(100);
   ASSERT_TRUE(Apply(0, specs).ok());
   Run(seconds(1));
   testing::LinkFaults slow;
@@ -503,8 +502,7 @@ TEST_F(SupervisorTest, AMemberRestartedRightAfterATakeoverDoesNotRunItsOldWork) 
 
 TEST_F(SupervisorTest, RemovedMemberIsTreatedAsDeadAndStopsItsCopies) {
   Boot(3);
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 30; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(30);
   ASSERT_TRUE(Apply(0, specs).ok());
   Run(seconds(1));
   ASSERT_FALSE(cluster_->RunningOn(2).empty());
@@ -538,8 +536,7 @@ TEST_F(SupervisorTest, FinishedStaysFinishedWhenItsMemberDies) {
 
 TEST_F(SupervisorTest, WholeClusterRestartKeepsEveryWorkload) {
   Boot(3);
-  std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < 50; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  std::vector<WorkloadSpec> specs = Specs(50);
   ASSERT_TRUE(Apply(2, specs).ok());
   Run(seconds(1));
   for (int i = 0; i < 3; ++i) cluster_->Kill(i, /*machine_crash=*/true);
