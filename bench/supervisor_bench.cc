@@ -19,7 +19,8 @@
 //                           fakes included
 //
 // HERD_BENCH_WORKLOADS scales the run down; HERD_BENCH_ONE_CORE=1 measures only
-// apply_per_s_one_core (for profiling).
+// apply_per_s_one_core (for profiling). HERD_BENCH_PERF_CTL=FIFO profiles the failover alone:
+//   mkfifo /tmp/ctl && HERD_BENCH_PERF_CTL=/tmp/ctl perf record -D -1 --control fifo:/tmp/ctl ...
 #include <malloc.h>
 
 #include <chrono>
@@ -43,6 +44,16 @@ double CpuSeconds() {
 }
 
 size_t HeapBytes() { return mallinfo2().uordblks; }
+
+// Tells `perf record --control fifo:PATH` to start or stop sampling (HERD_BENCH_PERF_CTL).
+void PerfControl(const char* command) {
+  const char* path = std::getenv("HERD_BENCH_PERF_CTL");
+  if (path == nullptr) return;
+  if (FILE* f = std::fopen(path, "w")) {
+    std::fprintf(f, "%s\n", command);
+    std::fclose(f);
+  }
+}
 
 }  // namespace
 
@@ -77,6 +88,30 @@ double OneCoreApplyPerSecond(int workloads, int batch) {
   while (acked < workloads) cluster.RunFor(milliseconds(1));
   return workloads /
          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Runs the cluster from the kill until every workload runs again and every survivor holds
+// every survivor's writes; returns the simulated settle time in ms. Its own function, so that
+// `valgrind --tool=callgrind --toggle-collect=*RunFailover*` counts the failover alone.
+__attribute__((noinline)) double RunFailover(herd::testing::SimCluster& cluster, int members,
+                                             int workloads, std::chrono::nanoseconds sim_start) {
+  while (cluster.TotalRunning() < static_cast<size_t>(workloads)) {
+    cluster.RunFor(milliseconds(10));
+  }
+  const double settle_ms =
+      std::chrono::duration<double, std::milli>(cluster.clock().Elapsed() - sim_start).count();
+  auto replicated = [&] {
+    const herd::sidecar::Supervisor* first = nullptr;
+    for (int i = 0; i < members; ++i) {
+      const herd::sidecar::Supervisor* m = cluster.member(i);
+      if (m == nullptr) continue;
+      if (first == nullptr) first = m;
+      if (!(m->map().context() == first->map().context())) return false;
+    }
+    return true;
+  };
+  while (!replicated()) cluster.RunFor(milliseconds(1));
+  return settle_ms;
 }
 
 int main() {
@@ -133,24 +168,11 @@ int main() {
   const size_t heap_after_kill = HeapBytes();
   // From here: the survivors' work. (Destroying the victim's core above stands for the kernel
   // reclaiming a dead process, which costs the survivors nothing.)
+  PerfControl("enable");
   const double cpu_start = CpuSeconds();
-  while (cluster.TotalRunning() < static_cast<size_t>(kWorkloads)) {
-    cluster.RunFor(milliseconds(10));
-  }
-  const double settle_ms =
-      std::chrono::duration<double, std::milli>(cluster.clock().Elapsed() - sim_start).count();
-  auto replicated = [&] {
-    const herd::sidecar::Supervisor* first = nullptr;
-    for (int i = 0; i < kMembers; ++i) {
-      const herd::sidecar::Supervisor* m = cluster.member(i);
-      if (m == nullptr) continue;
-      if (first == nullptr) first = m;
-      if (!(m->map().context() == first->map().context())) return false;
-    }
-    return true;
-  };
-  while (!replicated()) cluster.RunFor(milliseconds(1));
+  const double settle_ms = RunFailover(cluster, kMembers, kWorkloads, sim_start);
   const double failover_cpu_ms = (CpuSeconds() - cpu_start) * 1000;
+  PerfControl("disable");
   int duplicates = 0;
   for (const auto& [name, n] : cluster.RunningCounts()) duplicates += n > 1;
 
