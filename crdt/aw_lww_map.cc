@@ -98,14 +98,8 @@ class AwLwwMap::JoinTracker {
         }
       }
     }
-    // The caller reads the keys it was told about next: keep them at hand.
     for (const TouchedKey& t : touched) {
-      if (t.key_it->second.heads.empty()) {
-        map->EraseKey(t.key_it);
-      } else {
-        map->key_cache_.Remember(
-            t.hash != 0 ? t.hash : KeyCache<Keys::iterator>::Hash(t.key_it->first), t.key_it);
-      }
+      if (t.key_it->second.heads.empty()) map->EraseKey(t.key_it);
     }
     // A join of a whole state touches every key: do not keep that many old values around.
     if (slots_.size() > kKeptSlots) {
@@ -123,7 +117,7 @@ class AwLwwMap::JoinTracker {
   static constexpr size_t kLinearLimit = 16;
   static constexpr size_t kKeptSlots = 64;
 
-  static size_t Hash(std::string_view key) { return KeyCache<Keys::iterator>::Hash(key); }
+  static size_t Hash(std::string_view key) { return KeyIndex<Keys::iterator>::Hash(key); }
 
   const TouchedKey* Find(std::string_view key, size_t hash) const {
     const size_t mask = table_.size() - 1;
@@ -159,23 +153,19 @@ class AwLwwMap::JoinTracker {
 AwLwwMap::AwLwwMap(ReplicaId self) : self_(self) {}
 
 AwLwwMap::Keys::iterator AwLwwMap::FindKey(std::string_view key, uint64_t hash) const {
-  if (const Keys::iterator* hit = key_cache_.Find(key, hash)) return *hit;
-  auto it = const_cast<Keys&>(keys_).find(key);
-  if (it != keys_.end()) key_cache_.Remember(hash, it);
-  return it;
+  const Keys::iterator* hit = key_index_.Find(key, hash);
+  return hit != nullptr ? *hit : const_cast<Keys&>(keys_).end();
 }
 
 AwLwwMap::Keys::iterator AwLwwMap::FindOrAddKey(std::string_view key, uint64_t hash) {
-  if (const Keys::iterator* hit = key_cache_.Find(key, hash)) return *hit;
-  // One walk down the tree finds the key or where it goes.
-  auto it = keys_.lower_bound(key);
-  if (it == keys_.end() || it->first != key) it = keys_.emplace_hint(it, key, KeyState{});
-  key_cache_.Remember(hash, it);
+  if (const Keys::iterator* hit = key_index_.Find(key, hash)) return *hit;
+  auto it = keys_.emplace_hint(keys_.lower_bound(key), key, KeyState{});
+  key_index_.Insert(hash, it);
   return it;
 }
 
 void AwLwwMap::EraseKey(Keys::iterator key_it) {
-  key_cache_.Forget(key_it);
+  key_index_.Erase(key_it);
   keys_.erase(key_it);
 }
 
@@ -188,22 +178,19 @@ const Entry* AwLwwMap::Visible(const KeyState& state) {
 }
 
 bool AwLwwMap::InsertHead(Keys::iterator key_it, Entry entry) {
-  std::vector<Entry>& heads = key_it->second.heads;
   if (!dots_.Insert(entry.dot, key_it)) return false;
   ++entry_count_;
   if (entry.tombstone) ++tombstone_count_;
-  auto pos = std::lower_bound(heads.begin(), heads.end(), entry.dot,
-                              [](const Entry& e, const Dot& d) { return e.dot < d; });
-  heads.insert(pos, std::move(entry));
+  key_it->second.heads.Insert(std::move(entry));
   return true;
 }
 
 void AwLwwMap::EraseHead(Keys::iterator key_it, size_t i) {
-  std::vector<Entry>& heads = key_it->second.heads;
+  Heads& heads = key_it->second.heads;
   dots_.Erase(heads[i].dot);
   --entry_count_;
   if (heads[i].tombstone) --tombstone_count_;
-  heads.erase(heads.begin() + static_cast<std::ptrdiff_t>(i));
+  heads.Erase(i);
 }
 
 void AwLwwMap::AppendWithContext(const Keys::iterator& key_it, const Entry& e, Delta* out) const {
@@ -232,7 +219,7 @@ bool AwLwwMap::Write(std::string_view key, std::optional<std::string_view> value
 
 bool AwLwwMap::WriteImpl(std::string_view key, bool tombstone, std::string_view value,
                          uint64_t timestamp, const DiffCallback& on_diff, Delta* out) {
-  const uint64_t hash = KeyCache<Keys::iterator>::Hash(key);
+  const uint64_t hash = KeyIndex<Keys::iterator>::Hash(key);
   Keys::iterator key_it;
   if (tombstone) {
     key_it = FindKey(key, hash);
@@ -256,9 +243,8 @@ bool AwLwwMap::WriteImpl(std::string_view key, bool tombstone, std::string_view 
   entry.covers.erase(std::unique(entry.covers.begin(), entry.covers.end()), entry.covers.end());
 
   // The replaced heads stay alive in `replaced` until the diff is reported: `before` points
-  // into them (moving a vector keeps its buffer).
-  std::vector<Entry> replaced = std::move(state.heads);
-  state.heads.clear();
+  // into them.
+  Heads replaced = std::move(state.heads);
   if (out != nullptr) AppendWithContext(key_it, entry, out);
   context_.Add(entry.dot);
   InsertHead(key_it, std::move(entry));
@@ -326,7 +312,7 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
   }
   for (const auto& [d, key_it] : doomed_) {
     tracker.Touch(key_it);
-    std::vector<Entry>& heads = key_it->second.heads;
+    Heads& heads = key_it->second.heads;
     for (size_t i = 0; i < heads.size(); ++i) {
       if (heads[i].dot == d) {
         EraseHead(key_it, i);
@@ -343,7 +329,7 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
     if (context_.Contains(d)) continue;
     Keys::iterator key_it;
     if (!tracker.FindTouched(ke.key, &key_it)) {
-      key_it = FindOrAddKey(ke.key, KeyCache<Keys::iterator>::Hash(ke.key));
+      key_it = FindOrAddKey(ke.key, KeyIndex<Keys::iterator>::Hash(ke.key));
       tracker.Touch(key_it);
     }
     // False for a malformed delta repeating a dot: the first copy stays.
@@ -368,7 +354,7 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
 }
 
 std::optional<std::string_view> AwLwwMap::Get(std::string_view key) const {
-  auto it = FindKey(key, KeyCache<Keys::iterator>::Hash(key));
+  auto it = FindKey(key, KeyIndex<Keys::iterator>::Hash(key));
   if (it == keys_.end()) return std::nullopt;
   const Entry* e = Visible(it->second);
   if (e == nullptr) return std::nullopt;

@@ -37,20 +37,11 @@
 
 #include "crdt/dot.h"
 #include "crdt/dot_index.h"
-#include "crdt/key_cache.h"
+#include "crdt/entry.h"
+#include "crdt/heads.h"
+#include "crdt/key_index.h"
 
 namespace herd::crdt {
-
-// One write of one key: a value, or a tombstone.
-struct Entry {
-  Dot dot;
-  uint64_t timestamp = 0;  // caller's LWW timestamp (HLC)
-  bool tombstone = false;  // a Remove; value is empty
-  std::string value;
-  std::vector<Dot> covers;  // dots this write supersedes (sorted, unique)
-
-  friend bool operator==(const Entry&, const Entry&) = default;
-};
 
 struct KeyedEntry {
   std::string key;
@@ -167,7 +158,7 @@ class AwLwwMap {
   // The live entries ("heads") of one key, sorted by dot. Usually one; more after concurrent
   // writes. A key whose heads are all tombstones is absent; a key with no heads is erased.
   struct KeyState {
-    std::vector<Entry> heads;
+    Heads heads;
   };
   using Keys = std::map<std::string, KeyState, std::less<>>;
   // A key one join touched and what it showed before (see JoinTracker in aw_lww_map.cc).
@@ -182,8 +173,8 @@ class AwLwwMap {
   // Join; with `owned` (== &delta), new entries are moved out of it.
   void JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on_diff);
   static const Entry* Visible(const KeyState& state);
-  // keys_.find(key) through the lookup cache (whose Hash of key is `hash`); keys_.end() when
-  // absent. Const: the cache is a memo, not state.
+  // keys_.find(key) through the key index (`hash`: KeyIndex's Hash of key); keys_.end() when
+  // absent.
   Keys::iterator FindKey(std::string_view key, uint64_t hash) const;
   // The same, adding the key (with no heads) when absent.
   Keys::iterator FindOrAddKey(std::string_view key, uint64_t hash);
@@ -204,7 +195,7 @@ class AwLwwMap {
   // Dot -> the key holding it: answers "which key holds dot d" and "which entries of r come
   // after counter n" without scanning the map.
   DotIndex<Keys::iterator> dots_;
-  mutable KeyCache<Keys::iterator> key_cache_;
+  KeyIndex<Keys::iterator> key_index_;  // every key of keys_
   // Join's scratch space, kept from join to join to spare allocations.
   std::vector<std::pair<Dot, Keys::iterator>> doomed_;
   std::vector<TouchedKey> touched_;

@@ -90,18 +90,19 @@ size_t AwLwwMap::CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all
     uint64_t& horizon = gc_horizon_[r];
     for (const auto& [counter, key_it] : range) {
       const Dot d{r, counter};
-      std::vector<Entry>& heads = key_it->second.heads;
-      auto e =
-          std::find_if(heads.begin(), heads.end(), [&d](const Entry& x) { return x.dot == d; });
-      if (e == heads.end()) continue;  // unreachable while the index is consistent
-      if (e->tombstone) {
+      Heads& heads = key_it->second.heads;
+      size_t i = 0;
+      while (i < heads.size() && heads[i].dot != d) ++i;
+      if (i == heads.size()) continue;  // unreachable while the index is consistent
+      Entry& e = heads[i];
+      if (e.tombstone) {
         horizon = std::max(horizon, counter);
-        EraseHead(key_it, static_cast<size_t>(e - heads.begin()));
+        EraseHead(key_it, i);
         if (heads.empty()) EraseKey(key_it);
         ++dropped;
-      } else if (!e->covers.empty()) {
+      } else if (!e.covers.empty()) {
         horizon = std::max(horizon, counter);
-        std::vector<Dot>().swap(e->covers);
+        std::vector<Dot>().swap(e.covers);
       }
     }
     if (horizon == 0) gc_horizon_.erase(r);
