@@ -24,12 +24,12 @@ void ByteWriter::Bytes(std::string_view s) {
   out_.append(s);
 }
 
-Result<uint8_t> ByteReader::U8(std::string_view what) {
+Result<uint8_t> ByteReader::U8Slow(std::string_view what) {
   if (remaining() < 1) return Truncated(what, pos_);
   return static_cast<uint8_t>(in_[pos_++]);
 }
 
-Result<uint64_t> ByteReader::Varint(std::string_view what) {
+Result<uint64_t> ByteReader::VarintSlow(std::string_view what) {
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (remaining() < 1) return Truncated(what, pos_);

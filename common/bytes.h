@@ -32,8 +32,17 @@ class ByteReader {
  public:
   explicit ByteReader(std::string_view in) : in_(in) {}
 
-  Result<uint8_t> U8(std::string_view what);
-  Result<uint64_t> Varint(std::string_view what);
+  Result<uint8_t> U8(std::string_view what) {
+    if (pos_ == in_.size()) return U8Slow(what);
+    return static_cast<uint8_t>(in_[pos_++]);
+  }
+  // Records decode several varints each, nearly all of one byte: that case is inline.
+  Result<uint64_t> Varint(std::string_view what) {
+    if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80) {
+      return static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_++]));
+    }
+    return VarintSlow(what);
+  }
   Result<uint32_t> Fixed32(std::string_view what);
   // A varint length then that many bytes; fails when the length exceeds `max` or the input.
   Result<std::string_view> Bytes(std::string_view what, size_t max = SIZE_MAX);
@@ -45,6 +54,9 @@ class ByteReader {
   size_t position() const { return pos_; }
 
  private:
+  Result<uint8_t> U8Slow(std::string_view what);
+  Result<uint64_t> VarintSlow(std::string_view what);
+
   std::string_view in_;
   size_t pos_ = 0;
 };
