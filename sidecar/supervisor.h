@@ -28,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
@@ -373,7 +374,9 @@ class Supervisor {
   InstanceId next_instance_ = 1;
   std::map<std::string, std::pair<ExitInfo, int64_t>> last_exit_;  // workload -> exit, wall ms
   // Declared workloads by owner ("" while a workload has no owner record), and their number.
-  std::map<std::string, std::set<std::string>, std::less<>> by_owner_;
+  // Hash sets: a workload whose records change is looked up in them on every change; callers
+  // that need an order sort.
+  std::map<std::string, std::unordered_set<std::string>, std::less<>> by_owner_;
   size_t indexed_ = 0;
   mutable std::map<std::string, size_t, std::less<>> load_view_;
   std::map<std::string, Clock::TimePoint> orphaned_since_;

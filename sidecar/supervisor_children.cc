@@ -80,9 +80,12 @@ void Supervisor::IndexOwner(const std::string& name, const std::optional<Workloa
     auto same = by_owner_.find(rec->owner);
     if (same != by_owner_.end() && same->second.count(name) > 0) return;  // unchanged
   }
-  // The previous owner, if any, is one of the few owners indexed.
+  // The previous owner, if any, is one of the few owners indexed. The name's node moves to the
+  // new owner's set: no allocation.
+  std::unordered_set<std::string>::node_type node;
   for (auto it = by_owner_.begin(); it != by_owner_.end() && !unindexed; ++it) {
-    if (it->second.erase(name) == 0) continue;
+    node = it->second.extract(name);
+    if (node.empty()) continue;
     --indexed_;
     if (it->second.empty()) by_owner_.erase(it);
     break;
@@ -91,7 +94,12 @@ void Supervisor::IndexOwner(const std::string& name, const std::optional<Workloa
   if (!rec || rec->owner != options_.name) failover_since_.erase(name);
   placement_dirty_ = true;
   if (rec) {
-    by_owner_[rec->owner].insert(name);
+    std::unordered_set<std::string>& owned = by_owner_[rec->owner];
+    if (node.empty()) {
+      owned.insert(name);
+    } else {
+      owned.insert(std::move(node));
+    }
     ++indexed_;
   }
 }
