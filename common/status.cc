@@ -42,19 +42,24 @@ std::string_view StatusCodeName(StatusCode code) {
   return "UNKNOWN";
 }
 
+const std::string& Status::Empty() {
+  static const std::string* const empty = new std::string();
+  return *empty;
+}
+
 Status Status::WithContext(std::string_view context) const {
   if (ok()) return *this;
-  return Status(code_, std::string(context) + ": " + message_, field_);
+  return Status(code(), std::string(context) + ": " + message(), field());
 }
 
 std::string Status::ToString() const {
   if (ok()) return "OK";
-  std::string out(StatusCodeName(code_));
+  std::string out(StatusCodeName(code()));
   out += ": ";
-  out += message_;
-  if (!field_.empty()) {
+  out += message();
+  if (!field().empty()) {
     out += " (field ";
-    out += field_;
+    out += field();
     out += ")";
   }
   return out;

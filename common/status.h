@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -44,15 +45,17 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message, std::string field = {})
-      : code_(code), message_(std::move(message)), field_(std::move(field)) {}
+      : rep_(code == StatusCode::kOk && message.empty() && field.empty()
+                 ? nullptr
+                 : std::make_shared<const Rep>(Rep{code, std::move(message), std::move(field)})) {}
 
   static Status Ok() { return Status(); }
 
-  bool ok() const { return code_ == StatusCode::kOk; }
-  StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  bool ok() const { return code() == StatusCode::kOk; }
+  StatusCode code() const { return rep_ ? rep_->code : StatusCode::kOk; }
+  const std::string& message() const { return rep_ ? rep_->message : Empty(); }
   // The input field at fault ("spec.command[0]"), empty when the error is not about a field.
-  const std::string& field() const { return field_; }
+  const std::string& field() const { return rep_ ? rep_->field : Empty(); }
 
   // Returns a copy whose message is "context: message".
   Status WithContext(std::string_view context) const;
@@ -61,13 +64,20 @@ class [[nodiscard]] Status {
   std::string ToString() const;
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_ && a.field_ == b.field_;
+    return a.code() == b.code() && a.message() == b.message() && a.field() == b.field();
   }
 
  private:
-  StatusCode code_ = StatusCode::kOk;
-  std::string message_;
-  std::string field_;
+  // An OK status holds nothing: building, moving and dropping one (every Result that holds a
+  // value has one) costs a null pointer. An error is immutable, so copies share it.
+  struct Rep {
+    StatusCode code;
+    std::string message;
+    std::string field;
+  };
+  static const std::string& Empty();
+
+  std::shared_ptr<const Rep> rep_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Status& s);
