@@ -3,6 +3,7 @@
 #include "crdt/aw_lww_map.h"
 
 #include <algorithm>
+#include <atomic>
 #include <span>
 #include <tuple>
 #include <utility>
@@ -152,6 +153,11 @@ class AwLwwMap::JoinTracker {
 
 AwLwwMap::AwLwwMap(ReplicaId self) : self_(self) {}
 
+uint64_t AwLwwMap::NextVersion() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 AwLwwMap::Keys::iterator AwLwwMap::FindKey(std::string_view key, uint64_t hash) const {
   const Keys::iterator* hit = key_index_.Find(key, hash);
   return hit != nullptr ? *hit : const_cast<Keys&>(keys_).end();
@@ -230,6 +236,7 @@ bool AwLwwMap::WriteImpl(std::string_view key, bool tombstone, std::string_view 
   KeyState& state = key_it->second;
   if (tombstone && Visible(state) == nullptr) return false;
 
+  version_ = NextVersion();
   Entry entry;
   entry.dot = Dot{self_, ++counter_};
   entry.timestamp = timestamp;
@@ -279,6 +286,7 @@ void AwLwwMap::Join(Delta&& delta, const DiffCallback& on_diff) {
 }
 
 void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on_diff) {
+  version_ = NextVersion();
   JoinTracker tracker(&touched_, &touched_table_, on_diff != nullptr);
 
   // Dots the sender holds live: a local entry with one of them is not dead. Most deltas carry

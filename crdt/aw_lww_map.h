@@ -140,6 +140,9 @@ class AwLwwMap {
   // covers too, or the remote write that killed it does).
   Delta OwnWritesSince(uint64_t counter) const;
   uint64_t counter() const { return counter_; }  // this replica's last issued counter
+  // Changes with every write, join and garbage collection, and no two maps of a process share
+  // one: an equal version means the same map in the same state (DeltaSync reuses a delta on it).
+  uint64_t version() const { return version_; }
   // The whole state: every entry and the whole context.
   Delta State() const;
   // True when DeltaSince(peer) would have to fall back to the whole state.
@@ -206,6 +209,8 @@ class AwLwwMap {
   std::map<ReplicaId, uint64_t> gc_horizon_;
   // Per replica, the counter up to which CollectGarbage already ran.
   std::map<ReplicaId, uint64_t> gc_done_;
+  uint64_t version_ = NextVersion();
+  static uint64_t NextVersion();
   size_t visible_count_ = 0;
   size_t tombstone_count_ = 0;
   size_t entry_count_ = 0;

@@ -75,6 +75,7 @@ Delta AwLwwMap::State() const {
 }
 
 size_t AwLwwMap::CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all) {
+  version_ = NextVersion();
   size_t dropped = 0;
   for (const auto& [r, seen] : seen_by_all) {
     // Never past what this replica has seen itself: an entry at or below `limit` is in the

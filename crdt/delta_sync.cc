@@ -31,12 +31,18 @@ std::optional<Outgoing> DeltaSync::Poll(const std::string& peer, const AwLwwMap&
     retransmission = true;
   }
   const bool relay = !options_.own_writes_first || retransmission || p.relay;
-  Delta delta = relay ? map.DeltaSince(p.assumed) : map.DeltaSince(p.assumed, map.self());
+  std::shared_ptr<const Delta> delta = last_.delta.lock();
+  if (delta == nullptr || last_.map_version != map.version() || last_.relay != relay ||
+      !(last_.assumed == p.assumed)) {
+    delta = std::make_shared<const Delta>(relay ? map.DeltaSince(p.assumed)
+                                                : map.DeltaSince(p.assumed, map.self()));
+    last_ = Reusable{map.version(), relay, p.assumed, delta};
+  }
   if (relay) p.relay = false;
-  if (delta.empty()) return std::nullopt;
-  p.assumed.Merge(delta.context);
+  if (delta->empty()) return std::nullopt;
+  p.assumed.Merge(delta->context);
   const uint64_t seq = next_seq_++;
-  p.in_flight.push_back(InFlightMessage{seq, now_ms, delta.context});
+  p.in_flight.push_back(InFlightMessage{seq, now_ms, delta->context});
   return Outgoing{seq, std::move(delta), retransmission};
 }
 

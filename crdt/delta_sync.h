@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,7 +49,8 @@ struct DeltaSyncOptions {
 // One message to send to a peer: the peer acknowledges it with OnAck(peer, seq, its context).
 struct Outgoing {
   uint64_t seq = 0;
-  Delta delta;
+  // Peers polled one after another that lack the same writes share one delta (see Poll).
+  std::shared_ptr<const Delta> delta;
   bool retransmission = false;  // the difference resent after a timeout
 };
 
@@ -115,8 +117,19 @@ class DeltaSync {
   // Forgets in-flight messages the acked context now covers; resets the backoff on progress.
   void Settle(Peer* p, uint64_t seq);
 
+  // The delta the last Poll built, reused while someone still holds it for the next peer that
+  // is assumed to hold the same context, with the same kind of delta, of the same map version.
+  // (In a full mesh every peer usually lacks just this map's latest writes.)
+  struct Reusable {
+    uint64_t map_version = 0;
+    bool relay = false;
+    CausalContext assumed;
+    std::weak_ptr<const Delta> delta;
+  };
+
   DeltaSyncOptions options_;
   uint64_t next_seq_ = 1;
+  Reusable last_;
   std::map<std::string, Peer, std::less<>> peers_;
 };
 

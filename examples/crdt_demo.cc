@@ -153,7 +153,7 @@ class Demo {
         if (!out) continue;
         ++deltas_;
         if (out->retransmission) ++resent_;
-        Send(Msg{Msg::kDelta, a, b, out->seq, EncodeDelta(out->delta)});
+        Send(Msg{Msg::kDelta, a, b, out->seq, EncodeDelta(*out->delta)});
       }
     }
   }

@@ -197,6 +197,10 @@ void Supervisor::Flush() {
     last_sync_status_ = Status::Ok();
   }
   const int64_t now_ms = NowMs();
+  // Peers that lack the same writes get the same delta (DeltaSync shares it while `last`
+  // holds it), encoded once.
+  std::shared_ptr<const crdt::Delta> last;
+  std::string encoded;
   for (const auto& [peer, address] : view_.declared()) {
     // A peer not heard within the deadline gets nothing until it is heard again: its summary
     // then shows what it lacks, and the next delta carries all of it.
@@ -205,7 +209,11 @@ void Supervisor::Flush() {
     if (!out) continue;
     if (repair_next_.erase(peer) > 0 || out->retransmission) ++counters_.anti_entropy_rounds;
     NoteDeltaSent(out->seq);
-    SendTo(peer, PeerMessageType::kDelta, out->seq, crdt::EncodeDelta(out->delta));
+    if (out->delta != last) {
+      encoded = crdt::EncodeDelta(*out->delta);
+      last = std::move(out->delta);
+    }
+    SendTo(peer, PeerMessageType::kDelta, out->seq, encoded);
   }
 }
 

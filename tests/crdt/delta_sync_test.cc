@@ -17,7 +17,7 @@ class DeltaSyncTest : public ::testing::Test {
 
   // b joins `out` and acknowledges it with its context.
   void Deliver(const Outgoing& out) {
-    b_.Join(out.delta);
+    b_.Join(*out.delta);
     EXPECT_TRUE(sync_.OnAck("b", out.seq, b_.context()));
   }
   void Hello() { sync_.OnSummary("b", b_.context()); }
@@ -25,6 +25,41 @@ class DeltaSyncTest : public ::testing::Test {
   AwLwwMap a_, b_;
   DeltaSync sync_;
 };
+
+TEST(DeltaSyncSharingTest, PeersThatLackTheSameWritesShareOneDelta) {
+  AwLwwMap a(1), peer(2);
+  DeltaSync sync;
+  for (const char* p : {"b", "c", "d"}) sync.OnSummary(p, peer.context());
+  a.Put("k", "v", 1);
+  std::optional<Outgoing> b = sync.Poll("b", a, 0);
+  std::optional<Outgoing> c = sync.Poll("c", a, 0);
+  ASSERT_TRUE(b && c);
+  EXPECT_EQ(b->delta, c->delta);  // one delta, built once
+  EXPECT_NE(b->seq, c->seq);
+
+  // A peer assumed to hold less (d was never sent k) gets its own.
+  a.Put("x", "1", 2);
+  std::optional<Outgoing> b2 = sync.Poll("b", a, 1);
+  std::optional<Outgoing> d = sync.Poll("d", a, 1);
+  ASSERT_TRUE(b2 && d);
+  EXPECT_NE(b2->delta, d->delta);
+  EXPECT_EQ(b2->delta->entries.size(), 1u);  // x: k is assumed delivered
+  EXPECT_EQ(d->delta->entries.size(), 2u);   // k and x
+}
+
+TEST(DeltaSyncSharingTest, AWriteBetweenTwoPollsIsInTheSecondDelta) {
+  AwLwwMap a(1), peer(2);
+  DeltaSync sync;
+  for (const char* p : {"b", "c"}) sync.OnSummary(p, peer.context());
+  a.Put("k", "v", 1);
+  std::optional<Outgoing> b = sync.Poll("b", a, 0);  // still held
+  a.Put("x", "1", 2);
+  std::optional<Outgoing> c = sync.Poll("c", a, 0);  // assumed to hold what b was
+  ASSERT_TRUE(b && c);
+  EXPECT_NE(b->delta, c->delta);
+  EXPECT_EQ(b->delta->entries.size(), 1u);
+  EXPECT_EQ(c->delta->entries.size(), 2u);
+}
 
 TEST_F(DeltaSyncTest, NewPeerGetsNothingUntilItsSummaryArrives) {
   a_.Put("k", "v", 1);
@@ -37,7 +72,7 @@ TEST_F(DeltaSyncTest, NewPeerGetsNothingUntilItsSummaryArrives) {
   std::optional<Outgoing> out = sync_.Poll("b", a_, 0);
   ASSERT_TRUE(out.has_value());
   EXPECT_FALSE(out->retransmission);
-  EXPECT_EQ(out->delta.entries.size(), 1u);
+  EXPECT_EQ(out->delta->entries.size(), 1u);
   Deliver(*out);
   EXPECT_EQ(b_.Get("k"), "v");
   EXPECT_EQ(sync_.InFlight("b"), 0u);
@@ -52,8 +87,8 @@ TEST_F(DeltaSyncTest, SendsEachChangeOnceThenNothing) {
   a_.Put("y", "2", 2);
   std::optional<Outgoing> second = sync_.Poll("b", a_, 1);
   ASSERT_TRUE(second.has_value());
-  ASSERT_EQ(second->delta.entries.size(), 1u);  // only the new write: x is assumed delivered
-  EXPECT_EQ(second->delta.entries[0].key, "y");
+  ASSERT_EQ(second->delta->entries.size(), 1u);  // only the new write: x is assumed delivered
+  EXPECT_EQ(second->delta->entries[0].key, "y");
   EXPECT_GT(second->seq, first->seq);
   EXPECT_FALSE(sync_.Poll("b", a_, 2).has_value());
   EXPECT_EQ(sync_.InFlight("b"), 2u);
@@ -73,8 +108,8 @@ TEST_F(DeltaSyncTest, LostMessageIsResentAfterTheTimeout) {
   std::optional<Outgoing> again = sync_.Poll("b", a_, 200);
   ASSERT_TRUE(again.has_value());
   EXPECT_TRUE(again->retransmission);
-  ASSERT_EQ(again->delta.entries.size(), 1u);
-  EXPECT_EQ(again->delta.entries[0].key, "x");
+  ASSERT_EQ(again->delta->entries.size(), 1u);
+  EXPECT_EQ(again->delta->entries[0].key, "x");
   Deliver(*again);
   EXPECT_EQ(Visible(a_), Visible(b_));
   EXPECT_EQ(sync_.InFlight("b"), 0u);
@@ -108,9 +143,9 @@ TEST_F(DeltaSyncTest, DuplicateAndReorderedAcksNeverGoBackwards) {
   Outgoing m1 = *sync_.Poll("b", a_, 0);
   a_.Put("y", "2", 2);
   Outgoing m2 = *sync_.Poll("b", a_, 0);
-  b_.Join(m2.delta);
+  b_.Join(*m2.delta);
   const CausalContext after_m2 = b_.context();
-  b_.Join(m1.delta);
+  b_.Join(*m1.delta);
   const CausalContext after_both = b_.context();
   EXPECT_TRUE(sync_.OnAck("b", m2.seq, after_both));
   EXPECT_TRUE(sync_.OnAck("b", m1.seq, after_m2));  // late ack with an older context
@@ -124,7 +159,7 @@ TEST_F(DeltaSyncTest, AcksFromBeforeAResetOrNeverSentAreIgnored) {
   Hello();
   a_.Put("x", "1", 1);
   Outgoing m1 = *sync_.Poll("b", a_, 0);
-  b_.Join(m1.delta);
+  b_.Join(*m1.delta);
   sync_.ResetPeer("b");  // b restarted
   EXPECT_FALSE(sync_.OnAck("b", m1.seq, b_.context()));
   EXPECT_TRUE(sync_.NeedsSummary("b"));
@@ -150,7 +185,7 @@ TEST_F(DeltaSyncTest, SummaryCoversInFlightMessages) {
   Hello();
   a_.Put("x", "1", 1);
   Outgoing m = *sync_.Poll("b", a_, 0);
-  b_.Join(m.delta);  // the ack is lost, but a heartbeat says b has it
+  b_.Join(*m.delta);  // the ack is lost, but a heartbeat says b has it
   sync_.OnSummary("b", b_.context());
   EXPECT_EQ(sync_.InFlight("b"), 0u);
   EXPECT_FALSE(sync_.Poll("b", a_, 1000).has_value());
@@ -166,8 +201,8 @@ TEST(DeltaSyncOwnWritesFirstTest, RelaysOthersWritesOnlyOnEvidence) {
   a.Join(c.Put("c0", "v", 1));
   std::optional<Outgoing> first = sync.Poll("b", a, 0);
   ASSERT_TRUE(first.has_value());
-  ASSERT_EQ(first->delta.entries.size(), 1u);
-  b.Join(first->delta);
+  ASSERT_EQ(first->delta->entries.size(), 1u);
+  b.Join(*first->delta);
   ASSERT_TRUE(sync.OnAck("b", first->seq, b.context()));
 
   // From then on a ships its own writes only; c's next write is c's to send.
@@ -175,9 +210,9 @@ TEST(DeltaSyncOwnWritesFirstTest, RelaysOthersWritesOnlyOnEvidence) {
   a.Put("a1", "v", 3);
   std::optional<Outgoing> own = sync.Poll("b", a, 10);
   ASSERT_TRUE(own.has_value());
-  ASSERT_EQ(own->delta.entries.size(), 1u);
-  EXPECT_EQ(own->delta.entries[0].key, "a1");
-  b.Join(own->delta);
+  ASSERT_EQ(own->delta->entries.size(), 1u);
+  EXPECT_EQ(own->delta->entries[0].key, "a1");
+  b.Join(*own->delta);
   ASSERT_TRUE(sync.OnAck("b", own->seq, b.context()));
   EXPECT_FALSE(sync.Poll("b", a, 20).has_value());
 
@@ -188,9 +223,9 @@ TEST(DeltaSyncOwnWritesFirstTest, RelaysOthersWritesOnlyOnEvidence) {
   sync.OnSummary("b", b.context(), 500, &a.context());
   std::optional<Outgoing> relay = sync.Poll("b", a, 510);
   ASSERT_TRUE(relay.has_value());
-  ASSERT_EQ(relay->delta.entries.size(), 1u);
-  EXPECT_EQ(relay->delta.entries[0].key, "c1");
-  b.Join(relay->delta);
+  ASSERT_EQ(relay->delta->entries.size(), 1u);
+  EXPECT_EQ(relay->delta->entries[0].key, "c1");
+  b.Join(*relay->delta);
   EXPECT_EQ(b.Get("c1"), "v");
 
   // Had b heard c1 from c itself, its summary would have shown it and nothing was relayed.
@@ -245,14 +280,14 @@ TEST(DeltaSyncGcTest, PeerBehindTheHorizonIsSentTheWholeState) {
   sync.OnSummary("stale", stale.context());
   std::optional<Outgoing> out = sync.Poll("stale", a, 0);
   ASSERT_TRUE(out.has_value());
-  EXPECT_TRUE(out->delta.full_state);
-  stale.Join(out->delta);
+  EXPECT_TRUE(out->delta->full_state);
+  stale.Join(*out->delta);
   EXPECT_FALSE(stale.Contains("k"));
   sync.OnAck("stale", out->seq, stale.context());
   a.Put("j", "w", 3);
   out = sync.Poll("stale", a, 1);
   ASSERT_TRUE(out.has_value());
-  EXPECT_FALSE(out->delta.full_state);  // caught up: plain deltas again
+  EXPECT_FALSE(out->delta->full_state);  // caught up: plain deltas again
 }
 
 }  // namespace

@@ -255,7 +255,7 @@ class Sim {
   bool PollOne(size_t a, size_t b) {
     std::optional<Outgoing> out = nodes_[a].sync->Poll(nodes_[b].name, *nodes_[a].map, now_);
     if (!out) return false;
-    Send(Msg{Msg::kDelta, a, b, out->seq, EncodeDelta(out->delta)});
+    Send(Msg{Msg::kDelta, a, b, out->seq, EncodeDelta(*out->delta)});
     return true;
   }
 
