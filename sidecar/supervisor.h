@@ -28,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -353,7 +354,7 @@ class Supervisor {
     kOwnStatusChanged = 8,  // a status naming this member (or unreadable) before or after
     kWasUndeclared = 16,    // the declaration's first change here added it: not indexed yet
   };
-  std::map<std::string, uint8_t> changed_workloads_;
+  std::unordered_map<std::string, uint8_t> changed_workloads_;  // drained in no set order
   std::vector<std::function<void()>> durable_waiters_;
   Status last_sync_status_;
   Status append_error_;  // the first failed Append since the last group commit
@@ -379,7 +380,7 @@ class Supervisor {
   std::map<std::string, std::unordered_set<std::string>, std::less<>> by_owner_;
   size_t indexed_ = 0;
   mutable std::map<std::string, size_t, std::less<>> load_view_;
-  std::map<std::string, Clock::TimePoint> orphaned_since_;
+  std::unordered_map<std::string, Clock::TimePoint> orphaned_since_;
   std::map<std::string, std::string> planned_moves_;  // workload -> target, not yet moved
   size_t moves_in_flight_ = 0;
   // For the metrics (Counters, PhaseCounts): workloads by the phase of their status record,
@@ -389,7 +390,7 @@ class Supervisor {
   std::array<size_t, kPhaseCount> status_phases_{};
   std::map<std::string, Clock::TimePoint, std::less<>> last_heard_;
   std::deque<std::pair<uint64_t, Clock::TimePoint>> delta_sent_at_;
-  std::map<std::string, Clock::TimePoint> failover_since_;
+  std::unordered_map<std::string, Clock::TimePoint> failover_since_;
   std::set<std::string, std::less<>> repair_next_;
 
  public:

@@ -470,7 +470,7 @@ void Supervisor::ScanOrphans() {
     orphans.insert(orphans.end(), names.begin(), names.end());
   }
   if (orphans.empty()) {
-    orphaned_since_.clear();
+    if (!orphaned_since_.empty()) orphaned_since_.clear();
     return;
   }
   // Each orphan goes to the first alive member in its rendezvous order: a function of the name
