@@ -83,6 +83,18 @@ class WorkloadResourcesTest : public ::testing::Test {
   std::string Describe(const std::string& name) {
     return name + ": " + kc_.GetResource(name).dump();
   }
+  // The same for each of `names` that AllRunning finds wrong, with its running copies.
+  std::string DescribeNotRunning(const std::set<std::string>& names) {
+    const std::map<std::string, int> copies = kc_.agents().CountCopies();
+    std::string out;
+    for (const std::string& name : names) {
+      if (AllRunning({name})) continue;
+      auto it = copies.find(name);
+      out += "copies=" + std::to_string(it == copies.end() ? 0 : it->second) + " " +
+             Describe(name) + "\n";
+    }
+    return out;
+  }
 
   KubeAgentCluster kc_{3};
 };
@@ -92,7 +104,7 @@ TEST_F(WorkloadResourcesTest, ResourcesRunOnceWithStatusUpdatesAndDeletion) {
   for (const std::string& n : names) Create(n);
   ASSERT_TRUE(AgentCluster::WaitFor([&] { return AllRunning(names); }, seconds(30)))
       << kc_.agents().log_path(0) << "\n"
-      << Describe("cr-0");
+      << DescribeNotRunning(names);
   for (const std::string& n : names) {
     json r = kc_.GetResource(n);
     EXPECT_EQ(r["metadata"]["finalizers"], json::array({"herd.dev/stop-workload"})) << n;
