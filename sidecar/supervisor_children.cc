@@ -175,6 +175,13 @@ void Supervisor::Reconcile(const std::string& name, const std::optional<Workload
         StopChild(name, *child, StopReason::kReplaced);
       } else {
         child->epoch = rec->epoch;
+        // A concurrent owner's status can win the status key's LWW over this owner's (two
+        // applies that picked different owners: the loser stopped its copy, but its Running
+        // status stayed, with its pid). The owner that runs the child restores its own.
+        std::optional<StatusView> s = ReadStatusView(name);
+        if (!s || s->owner != options_.name || s->epoch != rec->epoch || s->pid != child->pid) {
+          WriteStatus(name, *rec, Phase::kRunning, child, "");
+        }
       }
       break;
     case Child::State::kStopping:
