@@ -24,10 +24,7 @@ void ByteWriter::Bytes(std::string_view s) {
   out_.append(s);
 }
 
-Result<uint8_t> ByteReader::U8Slow(std::string_view what) {
-  if (remaining() < 1) return Truncated(what, pos_);
-  return static_cast<uint8_t>(in_[pos_++]);
-}
+Status ByteReader::PastEnd(std::string_view what) const { return Truncated(what, pos_); }
 
 Result<uint64_t> ByteReader::VarintSlow(std::string_view what) {
   uint64_t v = 0;

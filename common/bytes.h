@@ -33,7 +33,7 @@ class ByteReader {
   explicit ByteReader(std::string_view in) : in_(in) {}
 
   Result<uint8_t> U8(std::string_view what) {
-    if (pos_ == in_.size()) return U8Slow(what);
+    if (pos_ == in_.size()) return PastEnd(what);
     return static_cast<uint8_t>(in_[pos_++]);
   }
   // Records decode several varints each, nearly all of one byte: that case is inline.
@@ -54,7 +54,7 @@ class ByteReader {
   size_t position() const { return pos_; }
 
  private:
-  Result<uint8_t> U8Slow(std::string_view what);
+  Status PastEnd(std::string_view what) const;  // the error of a read at the end
   Result<uint64_t> VarintSlow(std::string_view what);
 
   std::string_view in_;
