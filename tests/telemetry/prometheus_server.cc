@@ -39,7 +39,6 @@ PrometheusServer::PrometheusServer(PrometheusOptions options) : options_(std::mo
   char tmpl[] = "/tmp/herd-prometheus-test.XXXXXX";
   if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
-  port_ = FreePorts(1)[0];
 
   // scrape_timeout defaults to 10 s, which must not exceed the interval.
   std::ostringstream config;

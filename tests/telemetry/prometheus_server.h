@@ -20,6 +20,7 @@
 
 #include "common/status.h"
 #include "sidecar/posix/http_client.h"
+#include "tests/testing/child_process.h"
 
 namespace herd::testing {
 
@@ -65,7 +66,8 @@ class PrometheusServer {
  private:
   PrometheusOptions options_;
   std::string dir_;
-  int port_ = 0;
+  ReservedPorts reserved_{1};  // Prometheus listens on it with SO_REUSEADDR (Go sets it)
+  int port_ = reserved_.ports()[0];
   pid_t pid_ = 0;
   std::unique_ptr<sidecar::HttpClient> client_;
 };

@@ -30,13 +30,14 @@ std::string ReadWhole(const std::string& path) {
 
 }  // namespace
 
-AgentCluster::AgentCluster(AgentClusterOptions options) : options_(std::move(options)) {
+AgentCluster::AgentCluster(AgentClusterOptions options)
+    : options_(std::move(options)), reserved_(3 * options_.members) {
   char tmpl[] = "/tmp/herd-cluster-test.XXXXXX";
   if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   static int counter = 0;
   run_ = "ht" + std::to_string(getpid()) + "x" + std::to_string(++counter);
-  std::vector<int> ports = FreePorts(3 * options_.members);
+  const std::vector<int>& ports = reserved_.ports();
   members_.resize(options_.members);
   for (int i = 0; i < options_.members; ++i) {
     members_[i].api_port = ports[3 * i];
@@ -132,12 +133,39 @@ void AgentCluster::Kill(int i) {
 }
 
 bool AgentCluster::WaitReady(int i, std::chrono::milliseconds deadline) {
-  return WaitFor(
+  std::string last;
+  const bool ready = WaitFor(
       [&] {
         Result<sidecar::HttpResponse> r = Call(i, "GET", "/readyz");
-        return r.ok() && r->status == 200;
+        if (r.ok() && r->status == 200) return true;
+        last = r.ok() ? std::to_string(r->status) + " " + r->body : r.status().ToString();
+        return false;
       },
       deadline);
+  if (!ready) {
+    // Say why: the agent's last answer, whether it is still alive, and how its log ends.
+    int status = 0;
+    const pid_t reaped = running(i) ? waitpid(members_[i].pid, &status, WNOHANG) : 0;
+    std::string process = reaped == members_[i].pid
+                              ? "exited with wait status " + std::to_string(status)
+                              : "still running";
+    if (reaped == members_[i].pid) {
+      members_[i].pid = 0;
+      clients_.erase(i);
+    }
+    std::string log = ReadWhole(log_path(i));
+    size_t from = log.size();  // back to the start of the last 40 lines
+    for (int lines = 0; lines <= 40 && from != 0; ++lines) {
+      const size_t newline = log.rfind('\n', from - 1);
+      from = newline == std::string::npos ? 0 : newline;
+    }
+    std::fprintf(stderr,
+                 "agent_cluster: %s not ready after %lld ms (%s); last /readyz: %s\n"
+                 "--- the end of %s ---\n%s\n---\n",
+                 name(i).c_str(), static_cast<long long>(deadline.count()), process.c_str(),
+                 last.c_str(), log_path(i).c_str(), log.substr(from).c_str());
+  }
+  return ready;
 }
 
 bool AgentCluster::WaitAllReady(std::chrono::milliseconds deadline) {

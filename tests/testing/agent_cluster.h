@@ -28,6 +28,7 @@
 #include "common/status.h"
 #include "sidecar/http.h"
 #include "sidecar/posix/http_client.h"
+#include "tests/testing/child_process.h"
 
 namespace herd::testing {
 
@@ -124,6 +125,7 @@ class AgentCluster {
   AgentClusterOptions options_;
   std::string dir_;
   std::string run_;
+  ReservedPorts reserved_;  // every member's three ports, held while the cluster lives
   std::vector<Member> members_;
   std::map<int, std::unique_ptr<sidecar::HttpClient>> clients_;
   std::map<int, std::unique_ptr<sidecar::HttpClient>> metrics_clients_;

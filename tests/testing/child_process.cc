@@ -13,24 +13,27 @@
 
 namespace herd::testing {
 
-std::vector<int> FreePorts(int n) {
-  std::vector<int> fds, ports;
+ReservedPorts::ReservedPorts(int n) {
   for (int i = 0; i < n; ++i) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) fds_.push_back(fd);
+    const int on = 1;
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      for (int open_fd : fds) close(open_fd);
-      throw std::runtime_error("cannot pick a free port");
+      for (int open_fd : fds_) close(open_fd);
+      throw std::runtime_error("cannot reserve a loopback port");
     }
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
+    ports_.push_back(ntohs(addr.sin_port));
   }
-  for (int fd : fds) close(fd);
-  return ports;
+}
+
+ReservedPorts::~ReservedPorts() {
+  for (int fd : fds_) close(fd);
 }
 
 pid_t SpawnWithLog(std::vector<std::string> args, const std::string& log_path) {

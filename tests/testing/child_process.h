@@ -12,9 +12,24 @@
 
 namespace herd::testing {
 
-// `n` distinct free loopback ports (bound together, then released for the children).
-// Throws std::runtime_error when none can be had.
-std::vector<int> FreePorts(int n);
+// `n` distinct loopback ports, held for this object's lifetime by sockets bound with
+// SO_REUSEADDR that never listen. A child that listens on one with SO_REUSEADDR (asio, civetweb
+// and Go all set it) binds it; the kernel gives none of them to another bind of port 0 or to an
+// outgoing connection, so a port stays this test's while its listener is down (a killed member
+// restarted later). Throws std::runtime_error when none can be had.
+class ReservedPorts {
+ public:
+  explicit ReservedPorts(int n);
+  ~ReservedPorts();
+  ReservedPorts(const ReservedPorts&) = delete;
+  ReservedPorts& operator=(const ReservedPorts&) = delete;
+
+  const std::vector<int>& ports() const { return ports_; }
+
+ private:
+  std::vector<int> fds_;
+  std::vector<int> ports_;
+};
 
 // Starts `args` (args[0] a path) with stdin from /dev/null, stdout and stderr appended to
 // `log_path`, an empty signal mask, and SIGKILL as its parent-death signal, so it dies with the
