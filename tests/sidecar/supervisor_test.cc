@@ -357,6 +357,42 @@ TEST_F(SupervisorTest, PartitionDuplicatesConvergeToOneAfterTheHeal) {
   for (const auto& [name, n] : counts) EXPECT_EQ(n, 1) << name;
 }
 
+// Two members each take the same new workload while split; the later owner record wins, but
+// the loser's status can be the later write (here, it restarts its crashed copy). After the
+// heal the loser stops its copy and the winner, which runs the only one, restores its status.
+TEST_F(SupervisorTest, TheWinningOwnerRestoresItsStatusOverALosersLaterOne) {
+  Boot(2);
+  cluster_->network().Partition({"m0"});
+  Run(seconds(3));  // each side now sees the other dead
+  ASSERT_TRUE(Apply(1, {Spec("w")}).ok());
+  Run(milliseconds(100));
+  ASSERT_TRUE(Apply(0, {Spec("w")}).ok());  // the later owner record: m0 will win the key
+  Run(milliseconds(100), /*max_copies=*/2);
+  auto* loser = cluster_->runner(1);
+  ASSERT_EQ(loser->RunningInstances().size(), 1u);
+  loser->Exit(loser->RunningInstances().begin()->first, ChildExit{1, 0, ""});
+  Run(seconds(2), 2);  // m1 restarts its copy: its status is now the later write
+  ASSERT_EQ(cluster_->member(1)->Get("w")->status->restarts, 1u);
+  cluster_->network().HealAll();
+  Run(seconds(3), /*max_copies=*/2);
+  ASSERT_EQ(Copies("w"), 1);
+  ASSERT_EQ(cluster_->RunningOn(0), std::vector<std::string>{"w"});
+  const auto& running = cluster_->runner(0)->RunningInstances();
+  const FakeProcessRunner::StartRecord* start = nullptr;
+  for (const auto& s : cluster_->runner(0)->starts()) {
+    if (running.count(s.instance)) start = &s;
+  }
+  ASSERT_NE(start, nullptr);
+  for (int i = 0; i < 2; ++i) {
+    Result<WorkloadView> w = cluster_->member(i)->Get("w");
+    ASSERT_TRUE(w.ok() && w->status) << i;
+    EXPECT_EQ(w->record.owner, "m0") << i;
+    EXPECT_EQ(w->status->owner, "m0") << i;
+    EXPECT_EQ(w->status->phase, Phase::kRunning) << i;
+    EXPECT_EQ(w->status->pid, start->pid) << i;
+  }
+}
+
 TEST_F(SupervisorTest, HeavyLossTakesNoMemberForDeadWhileOthersHearIt) {
   // 30% of all messages are lost: a member now and then goes a second without hearing one
   // peer, but it asks the others before it calls that peer dead, so nothing fails over and
