@@ -3,6 +3,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
 namespace herd {
 namespace {
 
@@ -23,9 +27,28 @@ struct Tables {
 };
 constexpr Tables kTables;
 
+#if defined(__x86_64__)
+// SSE4.2's crc32 instruction computes CRC32C: 8 bytes an instruction, against about 20 for the
+// tables. Chosen at run time, so the binary still runs on a CPU without it.
+__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const unsigned char* p,
+                                                       size_t n) {
+  uint64_t c = ~crc;
+  while (n >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+    p += 8;
+    n -= 8;
+  }
+  auto c32 = static_cast<uint32_t>(c);
+  while (n--) c32 = _mm_crc32_u8(c32, *p++);
+  return ~c32;
+}
+#endif
+
 }  // namespace
 
-uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
+uint32_t Crc32cExtendTable(uint32_t crc, const void* data, size_t n) {
   const auto* p = static_cast<const unsigned char*>(data);
   const auto& t = kTables.t;
   uint32_t c = ~crc;
@@ -41,6 +64,14 @@ uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
   }
   while (n--) c = t[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
   return ~c;
+}
+
+uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
+#if defined(__x86_64__)
+  static const bool kSse42 = __builtin_cpu_supports("sse4.2");
+  if (kSse42) return ExtendSse42(crc, static_cast<const unsigned char*>(data), n);
+#endif
+  return Crc32cExtendTable(crc, data, n);
 }
 
 }  // namespace herd

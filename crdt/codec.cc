@@ -26,6 +26,10 @@ std::string Str(uint64_t v) { return std::to_string(v); }
 // ---- Encoding ----
 
 void PutVarint(std::string* out, uint64_t v) {
+  if (v < 0x80) {  // most fields: counters, lengths, table indexes
+    out->push_back(static_cast<char>(v));
+    return;
+  }
   char buf[10];
   size_t n = 0;
   while (v >= 0x80) {
