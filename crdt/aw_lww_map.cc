@@ -22,74 +22,40 @@ bool Beats(const Entry& a, const Entry& b) {
 
 // The keys one Join touched, with what each showed before its first change, so that the visible
 // count and the diffs can be worked out once the whole join is applied. Its slots live in the
-// map and are reused from join to join, so that copying an old value rarely allocates. A big
-// join finds its touched keys through an open-addressing table of slot numbers keyed by the
-// key's hash (also kept in the map): the entries of step (2) mostly replace the ones step (1)
-// killed, and finding their key there spares a search of the whole map.
+// map and are reused from join to join, so that copying an old value rarely allocates; a
+// touched node holds its slot number (KeyState::touched) until Finish.
 class AwLwwMap::JoinTracker {
  public:
-  JoinTracker(std::vector<TouchedKey>* slots, std::vector<uint32_t>* table, bool want_values)
-      : slots_(*slots), table_(*table), want_values_(want_values) {}
+  JoinTracker(std::vector<TouchedKey>* slots, bool want_values)
+      : slots_(*slots), want_values_(want_values) {}
 
-  // Call before the first change to `key_it` in this join.
-  void Touch(Keys::iterator key_it) {
-    const size_t hash = n_ < kLinearLimit ? 0 : Hash(key_it->first);
-    if (n_ < kLinearLimit) {
-      for (size_t i = 0; i < n_; ++i) {
-        if (slots_[i].key_it == key_it) return;
-      }
-    } else if (Find(key_it->first, hash) != nullptr) {
-      return;
-    }
+  // Call before the first change to `node` in this join; later calls do nothing.
+  void Touch(KeyRef node) {
+    if (node->touched != 0) return;
     if (n_ == slots_.size()) slots_.emplace_back();
     TouchedKey& t = slots_[n_++];
-    t.key_it = key_it;
-    t.hash = hash;
+    node->touched = static_cast<uint32_t>(n_);
+    t.node = node;
     t.had = false;
-    if (const Entry* e = Visible(key_it->second)) {
+    if (const Entry* e = Visible(*node)) {
       t.had = true;
       if (want_values_) t.old_value.assign(e->value);
     }
-    if (n_ == kLinearLimit) {
-      Rebuild(64);
-    } else if (n_ > kLinearLimit) {
-      if (n_ * 2 > table_.size()) {
-        Rebuild(table_.size() * 2);
-      } else {
-        Insert(n_ - 1);
-      }
-    }
-  }
-
-  // Finds a key this join already touched.
-  bool FindTouched(std::string_view key, Keys::iterator* key_it) const {
-    if (n_ < kLinearLimit) {
-      for (size_t i = 0; i < n_; ++i) {
-        if (slots_[i].key_it->first == key) {
-          *key_it = slots_[i].key_it;
-          return true;
-        }
-      }
-      return false;
-    }
-    const TouchedKey* t = Find(key, Hash(key));
-    if (t == nullptr) return false;
-    *key_it = t->key_it;
-    return true;
   }
 
   // Settles the visible count, reports the diffs, then erases keys left without heads.
   void Finish(AwLwwMap* map, const DiffCallback& on_diff) {
     const auto touched = std::span<TouchedKey>(slots_.data(), n_);
     for (const TouchedKey& t : touched) {
-      const bool has = Visible(t.key_it->second) != nullptr;
+      t.node->touched = 0;
+      const bool has = Visible(*t.node) != nullptr;
       if (t.had && !has) --map->visible_count_;
       if (!t.had && has) ++map->visible_count_;
     }
     if (on_diff) {
       for (const TouchedKey& t : touched) {
-        const Entry* now = Visible(t.key_it->second);
-        const std::string_view key = t.key_it->first;
+        const Entry* now = Visible(*t.node);
+        const std::string_view key = t.node->key;
         if (!t.had && now != nullptr) {
           on_diff(Diff{DiffKind::kAdded, key, std::nullopt, now->value});
         } else if (t.had && now == nullptr) {
@@ -100,53 +66,18 @@ class AwLwwMap::JoinTracker {
       }
     }
     for (const TouchedKey& t : touched) {
-      if (t.key_it->second.heads.empty()) map->EraseKey(t.key_it);
+      if (t.node->heads.empty()) map->EraseKey(t.node);
     }
     // A join of a whole state touches every key: do not keep that many old values around.
+    constexpr size_t kKeptSlots = 64;
     if (slots_.size() > kKeptSlots) {
       slots_.resize(kKeptSlots);
       slots_.shrink_to_fit();
     }
-    if (table_.size() > kKeptSlots * 4) {
-      std::vector<uint32_t>().swap(table_);
-    } else {
-      std::fill(table_.begin(), table_.end(), 0);
-    }
   }
 
  private:
-  static constexpr size_t kLinearLimit = 16;
-  static constexpr size_t kKeptSlots = 64;
-
-  static size_t Hash(std::string_view key) { return KeyIndex<Keys::iterator>::Hash(key); }
-
-  const TouchedKey* Find(std::string_view key, size_t hash) const {
-    const size_t mask = table_.size() - 1;
-    for (size_t i = hash & mask; table_[i] != 0; i = (i + 1) & mask) {
-      const TouchedKey& t = slots_[table_[i] - 1];
-      if (t.hash == hash && t.key_it->first == key) return &t;
-    }
-    return nullptr;
-  }
-
-  void Insert(size_t slot) {
-    const size_t mask = table_.size() - 1;
-    size_t i = slots_[slot].hash & mask;
-    while (table_[i] != 0) i = (i + 1) & mask;
-    table_[i] = static_cast<uint32_t>(slot + 1);
-  }
-
-  // Indexes every slot in a table of `size` (a power of two), hashing the linear ones first.
-  void Rebuild(size_t size) {
-    table_.assign(size, 0);
-    for (size_t i = 0; i < n_; ++i) {
-      if (i < kLinearLimit) slots_[i].hash = Hash(slots_[i].key_it->first);
-      Insert(i);
-    }
-  }
-
   std::vector<TouchedKey>& slots_;
-  std::vector<uint32_t>& table_;
   size_t n_ = 0;
   bool want_values_;
 };
@@ -158,21 +89,46 @@ uint64_t AwLwwMap::NextVersion() {
   return last.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
-AwLwwMap::Keys::iterator AwLwwMap::FindKey(std::string_view key, uint64_t hash) const {
-  const Keys::iterator* hit = key_index_.Find(key, hash);
-  return hit != nullptr ? *hit : const_cast<Keys&>(keys_).end();
+AwLwwMap::KeyRef AwLwwMap::FindOrAddKey(std::string_view key, uint64_t hash) {
+  if (KeyRef hit = key_index_.Find(key, hash)) return hit;
+  auto node = std::make_unique<KeyState>();
+  node->key.assign(key);
+  KeyRef added = node.get();
+  unsorted_.push_back(std::move(node));
+  key_index_.Insert(hash, added);
+  return added;
 }
 
-AwLwwMap::Keys::iterator AwLwwMap::FindOrAddKey(std::string_view key, uint64_t hash) {
-  if (const Keys::iterator* hit = key_index_.Find(key, hash)) return *hit;
-  auto it = keys_.emplace_hint(keys_.lower_bound(key), key, KeyState{});
-  key_index_.Insert(hash, it);
-  return it;
+void AwLwwMap::EraseKey(KeyRef node) {
+  key_index_.Erase(node);
+  node->erased = true;
+  // Freed in bulk once they are many, so that a long run of erasures without ordered reads
+  // does not keep their memory.
+  if (++erased_ > 64 && erased_ * 2 > sorted_.size() + unsorted_.size()) DropErased();
 }
 
-void AwLwwMap::EraseKey(Keys::iterator key_it) {
-  key_index_.Erase(key_it);
-  keys_.erase(key_it);
+void AwLwwMap::DropErased() const {
+  if (erased_ == 0) return;
+  auto erased = [](const std::unique_ptr<KeyState>& n) { return n->erased; };
+  std::erase_if(sorted_, erased);
+  std::erase_if(unsorted_, erased);
+  erased_ = 0;
+}
+
+const AwLwwMap::Nodes& AwLwwMap::Ordered() const {
+  DropErased();
+  if (!unsorted_.empty()) {
+    auto by_key = [](const std::unique_ptr<KeyState>& a, const std::unique_ptr<KeyState>& b) {
+      return a->key < b->key;
+    };
+    std::sort(unsorted_.begin(), unsorted_.end(), by_key);
+    const auto mid = static_cast<std::ptrdiff_t>(sorted_.size());
+    sorted_.insert(sorted_.end(), std::make_move_iterator(unsorted_.begin()),
+                   std::make_move_iterator(unsorted_.end()));
+    unsorted_.clear();
+    std::inplace_merge(sorted_.begin(), sorted_.begin() + mid, sorted_.end(), by_key);
+  }
+  return sorted_;
 }
 
 const Entry* AwLwwMap::Visible(const KeyState& state) {
@@ -183,26 +139,26 @@ const Entry* AwLwwMap::Visible(const KeyState& state) {
   return best;
 }
 
-bool AwLwwMap::InsertHead(Keys::iterator key_it, Entry entry) {
-  if (!dots_.Insert(entry.dot, key_it)) return false;
+bool AwLwwMap::InsertHead(KeyRef node, Entry entry) {
+  if (!dots_.Insert(entry.dot, node)) return false;
   ++entry_count_;
   if (entry.tombstone) ++tombstone_count_;
-  key_it->second.heads.Insert(std::move(entry));
+  node->heads.Insert(std::move(entry));
   return true;
 }
 
-void AwLwwMap::EraseHead(Keys::iterator key_it, size_t i) {
-  Heads& heads = key_it->second.heads;
+void AwLwwMap::EraseHead(KeyRef node, size_t i) {
+  Heads& heads = node->heads;
   dots_.Erase(heads[i].dot);
   --entry_count_;
   if (heads[i].tombstone) --tombstone_count_;
   heads.Erase(i);
 }
 
-void AwLwwMap::AppendWithContext(const Keys::iterator& key_it, const Entry& e, Delta* out) const {
+void AwLwwMap::AppendWithContext(const KeyState& node, const Entry& e, Delta* out) const {
   out->context.Add(e.dot);
   for (const Dot& c : e.covers) out->context.Add(c);
-  out->entries.push_back(KeyedEntry{key_it->first, e});
+  out->entries.push_back(KeyedEntry{node.key, e});
 }
 
 Delta AwLwwMap::Put(std::string_view key, std::string_view value, uint64_t timestamp,
@@ -225,15 +181,10 @@ bool AwLwwMap::Write(std::string_view key, std::optional<std::string_view> value
 
 bool AwLwwMap::WriteImpl(std::string_view key, bool tombstone, std::string_view value,
                          uint64_t timestamp, const DiffCallback& on_diff, Delta* out) {
-  const uint64_t hash = KeyIndex<Keys::iterator>::Hash(key);
-  Keys::iterator key_it;
-  if (tombstone) {
-    key_it = FindKey(key, hash);
-    if (key_it == keys_.end()) return false;
-  } else {
-    key_it = FindOrAddKey(key, hash);
-  }
-  KeyState& state = key_it->second;
+  const uint64_t hash = Hash(key);
+  KeyRef node = tombstone ? FindKey(key, hash) : FindOrAddKey(key, hash);
+  if (node == nullptr) return false;
+  KeyState& state = *node;
   if (tombstone && Visible(state) == nullptr) return false;
 
   version_ = NextVersion();
@@ -252,9 +203,9 @@ bool AwLwwMap::WriteImpl(std::string_view key, bool tombstone, std::string_view 
   // The replaced heads stay alive in `replaced` until the diff is reported: `before` points
   // into them.
   Heads replaced = std::move(state.heads);
-  if (out != nullptr) AppendWithContext(key_it, entry, out);
+  if (out != nullptr) AppendWithContext(state, entry, out);
   context_.Add(entry.dot);
-  InsertHead(key_it, std::move(entry));
+  InsertHead(node, std::move(entry));
   const Entry* before = nullptr;
   for (const Entry& h : replaced) {
     dots_.Erase(h.dot);
@@ -267,11 +218,11 @@ bool AwLwwMap::WriteImpl(std::string_view key, bool tombstone, std::string_view 
   if (before == nullptr && !tombstone) ++visible_count_;
   if (on_diff) {
     if (before == nullptr && !tombstone) {
-      on_diff(Diff{DiffKind::kAdded, key_it->first, std::nullopt, value});
+      on_diff(Diff{DiffKind::kAdded, state.key, std::nullopt, value});
     } else if (before != nullptr && tombstone) {
-      on_diff(Diff{DiffKind::kRemoved, key_it->first, before->value, std::nullopt});
+      on_diff(Diff{DiffKind::kRemoved, state.key, before->value, std::nullopt});
     } else if (before != nullptr && before->value != value) {
-      on_diff(Diff{DiffKind::kUpdated, key_it->first, before->value, value});
+      on_diff(Diff{DiffKind::kUpdated, state.key, before->value, value});
     }
   }
   return true;
@@ -287,7 +238,7 @@ void AwLwwMap::Join(Delta&& delta, const DiffCallback& on_diff) {
 
 void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on_diff) {
   version_ = NextVersion();
-  JoinTracker tracker(&touched_, &touched_table_, on_diff != nullptr);
+  JoinTracker tracker(&touched_, on_diff != nullptr);
 
   // Dots the sender holds live: a local entry with one of them is not dead. Most deltas carry
   // one entry, so a sorted copy is made only for big ones.
@@ -310,39 +261,35 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
   // costs a few lookups and a whole state one pass over the entries it speaks for.
   doomed_.clear();
   for (const auto& [r, n] : delta.context.version_vector()) {
-    dots_.ForEachInRange(r, 0, n, [&](const Dot& d, const Keys::iterator& key_it) {
-      if (!sender_holds(d)) doomed_.emplace_back(d, key_it);
+    dots_.ForEachInRange(r, 0, n, [&](const Dot& d, const KeyRef& node) {
+      if (!sender_holds(d)) doomed_.emplace_back(d, node);
     });
   }
   for (const Dot& d : delta.context.cloud()) {
     if (sender_holds(d)) continue;
-    if (const Keys::iterator* key_it = dots_.Find(d)) doomed_.emplace_back(d, *key_it);
+    if (const KeyRef* node = dots_.Find(d)) doomed_.emplace_back(d, *node);
   }
-  for (const auto& [d, key_it] : doomed_) {
-    tracker.Touch(key_it);
-    Heads& heads = key_it->second.heads;
+  for (const auto& [d, node] : doomed_) {
+    tracker.Touch(node);
+    Heads& heads = node->heads;
     for (size_t i = 0; i < heads.size(); ++i) {
       if (heads[i].dot == d) {
-        EraseHead(key_it, i);
+        EraseHead(node, i);
         break;
       }
     }
   }
 
-  // (2) An entry whose dot this replica has never seen is new. Its key was usually just met
-  // in step (1), through the write it replaces: reuse that instead of searching the map.
+  // (2) An entry whose dot this replica has never seen is new.
   for (size_t i = 0; i < delta.entries.size(); ++i) {
     const KeyedEntry& ke = delta.entries[i];
     const Dot d = ke.entry.dot;
     if (context_.Contains(d)) continue;
-    Keys::iterator key_it;
-    if (!tracker.FindTouched(ke.key, &key_it)) {
-      key_it = FindOrAddKey(ke.key, KeyIndex<Keys::iterator>::Hash(ke.key));
-      tracker.Touch(key_it);
-    }
+    KeyRef node = FindOrAddKey(ke.key, Hash(ke.key));
+    tracker.Touch(node);
     // False for a malformed delta repeating a dot: the first copy stays.
-    const bool inserted = owned != nullptr ? InsertHead(key_it, std::move(owned->entries[i].entry))
-                                           : InsertHead(key_it, ke.entry);
+    const bool inserted = owned != nullptr ? InsertHead(node, std::move(owned->entries[i].entry))
+                                           : InsertHead(node, ke.entry);
     if (!inserted) continue;
     if (!delta.context.Contains(d)) context_.Add(d);  // a well-formed delta speaks for it
   }
@@ -362,30 +309,45 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
 }
 
 std::optional<std::string_view> AwLwwMap::Get(std::string_view key) const {
-  auto it = FindKey(key, KeyIndex<Keys::iterator>::Hash(key));
-  if (it == keys_.end()) return std::nullopt;
-  const Entry* e = Visible(it->second);
+  KeyRef node = FindKey(key, Hash(key));
+  if (node == nullptr) return std::nullopt;
+  const Entry* e = Visible(*node);
   if (e == nullptr) return std::nullopt;
   return std::string_view(e->value);
 }
 
+namespace {
+
+// The first of `nodes` (in key order) whose key is not less than `key`, or not greater with
+// `after`.
+template <typename Nodes>
+auto Seek(const Nodes& nodes, std::string_view key, bool after) {
+  return after ? std::upper_bound(nodes.begin(), nodes.end(), key,
+                                  [](std::string_view k, const auto& n) { return k < n->key; })
+               : std::lower_bound(nodes.begin(), nodes.end(), key,
+                                  [](const auto& n, std::string_view k) { return n->key < k; });
+}
+
+}  // namespace
+
 void AwLwwMap::ForEachPrefix(
     std::string_view prefix,
     const std::function<void(std::string_view key, std::string_view value)>& fn) const {
-  for (auto it = keys_.lower_bound(prefix);
-       it != keys_.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix; ++it) {
-    if (const Entry* e = Visible(it->second)) fn(it->first, e->value);
+  const Nodes& nodes = Ordered();
+  for (auto it = Seek(nodes, prefix, false); it != nodes.end() && (*it)->key.starts_with(prefix);
+       ++it) {
+    if (const Entry* e = Visible(**it)) fn((*it)->key, e->value);
   }
 }
 
 void AwLwwMap::ScanFrom(
     std::string_view prefix, std::string_view after,
     const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
-  auto it = after < prefix ? keys_.lower_bound(prefix) : keys_.upper_bound(after);
-  for (; it != keys_.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix;
-       ++it) {
-    if (const Entry* e = Visible(it->second)) {
-      if (!fn(it->first, e->value)) return;
+  const Nodes& nodes = Ordered();
+  for (auto it = after < prefix ? Seek(nodes, prefix, false) : Seek(nodes, after, true);
+       it != nodes.end() && (*it)->key.starts_with(prefix); ++it) {
+    if (const Entry* e = Visible(**it)) {
+      if (!fn((*it)->key, e->value)) return;
     }
   }
 }

@@ -23,12 +23,13 @@
 // value reports nothing.
 //
 // Threading: single-threaded; the owner (the supervisor's event loop) serializes all calls,
-// const ones included (DeltaSince may sort an internal index).
+// const ones included (DeltaSince and the ordered reads sort internal indexes).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,7 +114,8 @@ class AwLwwMap {
   // The visible value of `key`, if any. The view is valid until the next mutation or join.
   std::optional<std::string_view> Get(std::string_view key) const;
   bool Contains(std::string_view key) const { return Get(key).has_value(); }
-  // Visits every visible key in key order whose key starts with `prefix`.
+  // Visits every visible key in key order whose key starts with `prefix`. The first ordered read
+  // after new keys sorts them in: O(k log k) for k new keys, plus a merge.
   void ForEachPrefix(
       std::string_view prefix,
       const std::function<void(std::string_view key, std::string_view value)>& fn) const;
@@ -158,16 +160,20 @@ class AwLwwMap {
   std::string CheckInvariants() const;
 
  private:
-  // The live entries ("heads") of one key, sorted by dot. Usually one; more after concurrent
+  // One key and its live entries ("heads"), sorted by dot. Usually one; more after concurrent
   // writes. A key whose heads are all tombstones is absent; a key with no heads is erased.
+  // Nodes stay put: the indexes and a join's scratch space point at them.
   struct KeyState {
+    std::string key;
     Heads heads;
+    bool erased = false;   // out of the key index; freed by the next DropErased
+    uint32_t touched = 0;  // during a Join: 1 + its JoinTracker slot once touched, else 0
   };
-  using Keys = std::map<std::string, KeyState, std::less<>>;
+  using KeyRef = KeyState*;
+  using Nodes = std::vector<std::unique_ptr<KeyState>>;
   // A key one join touched and what it showed before (see JoinTracker in aw_lww_map.cc).
   struct TouchedKey {
-    Keys::iterator key_it;
-    size_t hash = 0;  // of the key, once the join indexes its touched keys
+    KeyRef node = nullptr;
     bool had = false;
     std::string old_value;
   };
@@ -176,33 +182,42 @@ class AwLwwMap {
   // Join; with `owned` (== &delta), new entries are moved out of it.
   void JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on_diff);
   static const Entry* Visible(const KeyState& state);
-  // keys_.find(key) through the key index (`hash`: KeyIndex's Hash of key); keys_.end() when
-  // absent.
-  Keys::iterator FindKey(std::string_view key, uint64_t hash) const;
+  static uint64_t Hash(std::string_view key) { return KeyIndex<KeyState>::Hash(key); }
+  // The node of `key` (`hash`: its Hash), or nullptr when absent.
+  KeyRef FindKey(std::string_view key, uint64_t hash) const { return key_index_.Find(key, hash); }
   // The same, adding the key (with no heads) when absent.
-  Keys::iterator FindOrAddKey(std::string_view key, uint64_t hash);
-  void EraseKey(Keys::iterator key_it);
+  KeyRef FindOrAddKey(std::string_view key, uint64_t hash);
+  void EraseKey(KeyRef node);
+  // Every key in key order (erased ones dropped, new ones sorted in first).
+  const Nodes& Ordered() const;
+  // Frees the erased nodes.
+  void DropErased() const;
   // Put or Remove; the delta goes to `out` when given. False when nothing was written.
   bool WriteImpl(std::string_view key, bool tombstone, std::string_view value, uint64_t timestamp,
                  const DiffCallback& on_diff, Delta* out);
-  // Adds `entry` to the heads of `key_it` and indexes it; false when its dot is already held.
-  bool InsertHead(Keys::iterator key_it, Entry entry);
-  // Unindexes and erases heads[i] of `key_it`; the caller erases the key once it is empty.
-  void EraseHead(Keys::iterator key_it, size_t i);
-  void AppendWithContext(const Keys::iterator& key_it, const Entry& e, Delta* out) const;
+  // Adds `entry` to the heads of `node` and indexes it; false when its dot is already held.
+  bool InsertHead(KeyRef node, Entry entry);
+  // Unindexes and erases heads[i] of `node`; the caller erases the key once it is empty.
+  void EraseHead(KeyRef node, size_t i);
+  void AppendWithContext(const KeyState& node, const Entry& e, Delta* out) const;
 
   ReplicaId self_;
   CausalContext context_;
   uint64_t counter_ = 0;
-  Keys keys_;
+  // Every key's node. Key order is kept lazily: a new key goes to unsorted_ and an erased one
+  // is flagged, and only the reads that need order (prefix scans, paged lists, the whole state)
+  // sort the new keys into sorted_ and free the erased. Writes and joins pay a hash probe per
+  // key, not a walk down a tree of string compares.
+  mutable Nodes sorted_;
+  mutable Nodes unsorted_;
+  mutable size_t erased_ = 0;
   // Dot -> the key holding it: answers "which key holds dot d" and "which entries of r come
   // after counter n" without scanning the map.
-  DotIndex<Keys::iterator> dots_;
-  KeyIndex<Keys::iterator> key_index_;  // every key of keys_
+  DotIndex<KeyRef> dots_;
+  KeyIndex<KeyState> key_index_;  // every key not erased
   // Join's scratch space, kept from join to join to spare allocations.
-  std::vector<std::pair<Dot, Keys::iterator>> doomed_;
+  std::vector<std::pair<Dot, KeyRef>> doomed_;
   std::vector<TouchedKey> touched_;
-  std::vector<uint32_t> touched_table_;  // JoinTracker's index of touched_ (1 + slot, 0: empty)
   // Per replica, the highest counter whose tombstone this replica dropped or whose covers it
   // trimmed (or, after a full-state join, the sender's contiguous range: the sender may have).
   // A peer below it may hold writes nothing left here can kill: it gets the whole state.

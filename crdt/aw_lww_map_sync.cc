@@ -20,10 +20,10 @@ Delta AwLwwMap::DeltaSince(const CausalContext& peer, std::optional<ReplicaId> o
     if (origin && r != *origin) continue;
     // Only entries above what the peer has contiguously are visited: the cost follows the
     // difference, not the map.
-    dots_.ForEachInRange(r, peer.Max(r), UINT64_MAX, [&](const Dot& d, const Keys::iterator& it) {
+    dots_.ForEachInRange(r, peer.Max(r), UINT64_MAX, [&](const Dot& d, const KeyRef& node) {
       if (peer_has_cloud && peer.Contains(d)) return;
-      for (const Entry& e : it->second.heads) {
-        if (e.dot == d) AppendWithContext(it, e, &out);
+      for (const Entry& e : node->heads) {
+        if (e.dot == d) AppendWithContext(*node, e, &out);
       }
     });
   }
@@ -54,9 +54,9 @@ Delta AwLwwMap::DeltaSince(const CausalContext& peer, std::optional<ReplicaId> o
 
 Delta AwLwwMap::OwnWritesSince(uint64_t counter) const {
   Delta out;
-  dots_.ForEachInRange(self_, counter, UINT64_MAX, [&](const Dot& d, const Keys::iterator& it) {
-    for (const Entry& e : it->second.heads) {
-      if (e.dot == d) AppendWithContext(it, e, &out);
+  dots_.ForEachInRange(self_, counter, UINT64_MAX, [&](const Dot& d, const KeyRef& node) {
+    for (const Entry& e : node->heads) {
+      if (e.dot == d) AppendWithContext(*node, e, &out);
     }
   });
   for (uint64_t c = counter + 1; c <= counter_; ++c) out.context.Add(Dot{self_, c});
@@ -66,8 +66,8 @@ Delta AwLwwMap::OwnWritesSince(uint64_t counter) const {
 Delta AwLwwMap::State() const {
   Delta out;
   out.entries.reserve(entry_count_);
-  for (const auto& [key, state] : keys_) {
-    for (const Entry& e : state.heads) out.entries.push_back(KeyedEntry{key, e});
+  for (const auto& node : Ordered()) {
+    for (const Entry& e : node->heads) out.entries.push_back(KeyedEntry{node->key, e});
   }
   out.context = context_;
   out.full_state = true;
@@ -84,22 +84,22 @@ size_t AwLwwMap::CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all
     uint64_t& done = gc_done_[r];
     if (limit <= done) continue;
     // Copied out first: dropping a tombstone erases its index entry.
-    std::vector<std::pair<uint64_t, Keys::iterator>> range;
-    dots_.ForEachInRange(r, done, limit, [&range](const Dot& d, const Keys::iterator& it) {
-      range.emplace_back(d.counter, it);
+    std::vector<std::pair<uint64_t, KeyRef>> range;
+    dots_.ForEachInRange(r, done, limit, [&range](const Dot& d, const KeyRef& node) {
+      range.emplace_back(d.counter, node);
     });
     uint64_t& horizon = gc_horizon_[r];
-    for (const auto& [counter, key_it] : range) {
+    for (const auto& [counter, node] : range) {
       const Dot d{r, counter};
-      Heads& heads = key_it->second.heads;
+      Heads& heads = node->heads;
       size_t i = 0;
       while (i < heads.size() && heads[i].dot != d) ++i;
       if (i == heads.size()) continue;  // unreachable while the index is consistent
       Entry& e = heads[i];
       if (e.tombstone) {
         horizon = std::max(horizon, counter);
-        EraseHead(key_it, i);
-        if (heads.empty()) EraseKey(key_it);
+        EraseHead(node, i);
+        if (heads.empty()) EraseKey(node);
         ++dropped;
       } else if (!e.covers.empty()) {
         horizon = std::max(horizon, counter);
@@ -113,8 +113,23 @@ size_t AwLwwMap::CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all
 }
 
 std::string AwLwwMap::CheckInvariants() const {
-  size_t entries = 0, tombstones = 0, visible = 0;
-  for (const auto& [key, state] : keys_) {
+  size_t entries = 0, tombstones = 0, visible = 0, live_nodes = 0;
+  for (const Nodes* nodes : {&sorted_, &unsorted_}) {
+    for (const auto& node : *nodes) {
+      if (node->erased) continue;
+      ++live_nodes;
+      if (key_index_.Find(node->key, Hash(node->key)) != node.get()) {
+        return "key " + node->key + " not indexed";
+      }
+    }
+  }
+  if (live_nodes != key_index_.size()) return "the key index holds erased or unknown keys";
+  const Nodes& ordered = Ordered();
+  for (size_t k = 0; k < ordered.size(); ++k) {
+    const auto& node = ordered[k];
+    const std::string& key = node->key;
+    const KeyState& state = *node;
+    if (k > 0 && !(ordered[k - 1]->key < key)) return "keys out of order at " + key;
     if (state.heads.empty()) return "key " + key + " has no heads";
     for (size_t i = 0; i < state.heads.size(); ++i) {
       const Entry& e = state.heads[i];
@@ -122,9 +137,10 @@ std::string AwLwwMap::CheckInvariants() const {
       if (!context_.Contains(e.dot)) return "entry " + ToString(e.dot) + " not in context";
       if (e.tombstone && !e.value.empty()) return "tombstone " + ToString(e.dot) + " has value";
       if (!std::is_sorted(e.covers.begin(), e.covers.end())) return "covers not sorted";
-      const Keys::iterator* it = dots_.Find(e.dot);
-      if (it == nullptr) return "entry " + ToString(e.dot) + " not indexed";
-      if ((*it)->first != key) return "entry " + ToString(e.dot) + " indexed under the wrong key";
+      const KeyRef* indexed = dots_.Find(e.dot);
+      if (indexed == nullptr) return "entry " + ToString(e.dot) + " not indexed";
+      if (*indexed != node.get())
+        return "entry " + ToString(e.dot) + " indexed under the wrong key";
       ++entries;
       if (e.tombstone) ++tombstones;
     }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,27 +15,34 @@
 namespace herd::crdt {
 namespace {
 
-using Keys = std::map<std::string, int, std::less<>>;
+struct Node {
+  std::string key;
+};
+using Keys = std::map<std::string, std::unique_ptr<Node>, std::less<>>;
 
 TEST(KeyIndexTest, FindsEveryKeyOfItsMapUnderRandomInsertsAndErases) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     Random rng(seed);
     Keys keys;
-    KeyIndex<Keys::iterator> index;
+    KeyIndex<Node> index;
     for (int step = 0; step < 20000; ++step) {
       // Few distinct keys, so inserts and erases meet; prefixes alike, as in the map.
       const std::string key = "workload/w-" + std::to_string(rng.Uniform(2000));
-      const uint64_t hash = KeyIndex<Keys::iterator>::Hash(key);
-      const Keys::iterator* found = index.Find(key, hash);
+      const uint64_t hash = KeyIndex<Node>::Hash(key);
+      const Node* found = index.Find(key, hash);
       auto it = keys.find(key);
       ASSERT_EQ(found != nullptr, it != keys.end()) << "seed=" << seed << " step=" << step;
       if (found != nullptr) {
-        ASSERT_TRUE(*found == it) << "seed=" << seed;
+        ASSERT_EQ(found, it->second.get()) << "seed=" << seed;
       }
       if (rng.Uniform(2) == 0) {
-        if (it == keys.end()) index.Insert(hash, keys.emplace(key, step).first);
+        if (it == keys.end()) {
+          auto node = std::make_unique<Node>(Node{key});
+          index.Insert(hash, node.get());
+          keys.emplace(key, std::move(node));
+        }
       } else if (it != keys.end()) {
-        index.Erase(it);
+        index.Erase(it->second.get());
         keys.erase(it);
       }
       ASSERT_EQ(index.size(), keys.size()) << "seed=" << seed;
@@ -42,13 +50,12 @@ TEST(KeyIndexTest, FindsEveryKeyOfItsMapUnderRandomInsertsAndErases) {
     // Drain (the table shrinks on the way); what is left stays findable.
     while (!keys.empty()) {
       auto it = std::next(keys.begin(), static_cast<long>(rng.Uniform(keys.size())));
-      index.Erase(it);
+      index.Erase(it->second.get());
       keys.erase(it);
       for (auto k = keys.begin(); k != keys.end();
            k = std::next(k, std::min<long>(97, std::distance(k, keys.end())))) {
-        const Keys::iterator* found =
-            index.Find(k->first, KeyIndex<Keys::iterator>::Hash(k->first));
-        ASSERT_TRUE(found != nullptr && *found == k) << "seed=" << seed << " key=" << k->first;
+        const Node* found = index.Find(k->first, KeyIndex<Node>::Hash(k->first));
+        ASSERT_EQ(found, k->second.get()) << "seed=" << seed << " key=" << k->first;
       }
     }
     EXPECT_EQ(index.size(), 0u);
