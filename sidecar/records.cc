@@ -154,7 +154,7 @@ std::string EncodeStatus(const StatusRecord& s) {
   return w.Take();
 }
 
-Result<StatusView> DecodeStatusView(std::string_view bytes) {
+Result<StatusView> DecodeStatusView(std::string_view bytes, StatusFields fields) {
   ByteReader r(bytes);
   RETURN_IF_ERROR(CheckVersion(r, "status"));
   StatusView s;
@@ -168,6 +168,7 @@ Result<StatusView> DecodeStatusView(std::string_view bytes) {
   s.phase = static_cast<Phase>(phase);
   ASSIGN_OR_RETURN(uint64_t pid, r.Varint("status pid"));
   s.pid = Unzig(pid);
+  if (fields == StatusFields::kHead) return s;
   ASSIGN_OR_RETURN(s.container_id, r.Bytes("status container id", 256));
   ASSIGN_OR_RETURN(uint64_t restarts, r.Varint("status restarts"));
   s.restarts = static_cast<uint32_t>(restarts);

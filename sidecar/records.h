@@ -141,7 +141,12 @@ struct StatusView {
   int64_t started_at_ms = 0;
   std::string_view message;
 };
-Result<StatusView> DecodeStatusView(std::string_view bytes);
+// kHead reads the leading fields alone (owner, epoch, generation, phase, pid; the rest stay at
+// their defaults, unchecked): what counting phases, spotting this member's statuses and
+// reconciling need from every status change in the cluster.
+enum class StatusFields { kAll, kHead };
+Result<StatusView> DecodeStatusView(std::string_view bytes,
+                                    StatusFields fields = StatusFields::kAll);
 std::string EncodeMemberList(const std::vector<std::pair<std::string, std::string>>& members);
 Result<std::vector<std::pair<std::string, std::string>>> DecodeMemberList(std::string_view bytes);
 

@@ -74,7 +74,8 @@ Status Supervisor::Start() {
     IndexOwner(name, ReadPlacement(name), /*unindexed=*/true);
   });
   map_.ForEachPrefix(kStatusPrefix, [&](std::string_view, std::string_view value) {
-    if (Result<StatusView> s = DecodeStatusView(value); s.ok()) CountStatusPhase(*s, +1);
+    Result<StatusView> s = DecodeStatusView(value, StatusFields::kHead);
+    if (s.ok()) CountStatusPhase(*s, +1);
   });
   persisted_counter_ = map_.counter();  // what the store just gave back
   started_ = true;
@@ -349,7 +350,7 @@ void Supervisor::OnDiff(const crdt::Diff& d) {
     bool names_me = false;
     auto count = [this, &names_me](std::optional<std::string_view> value, int delta) {
       if (!value) return;
-      Result<StatusView> s = DecodeStatusView(*value);
+      Result<StatusView> s = DecodeStatusView(*value, StatusFields::kHead);
       if (!s.ok()) {
         names_me = true;  // unreadable: reconcile to be safe
         return;

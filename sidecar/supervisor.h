@@ -286,7 +286,8 @@ class Supervisor {
   }
   std::optional<StatusRecord> ReadStatus(const std::string& name) const;
   // The same as a view into the map (valid until its next change): no copies.
-  std::optional<StatusView> ReadStatusView(const std::string& name) const;
+  std::optional<StatusView> ReadStatusView(const std::string& name,
+                                           StatusFields fields = StatusFields::kAll) const;
   std::optional<OwnerRecord> ReadOwner(const std::string& name) const;
   void WriteDeclaration(const std::string& name, WorkloadRecord rec);
   void WriteOwner(const std::string& name, const std::string& owner, uint64_t epoch);

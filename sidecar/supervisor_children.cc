@@ -58,10 +58,11 @@ void Supervisor::WriteOwner(const std::string& name, const std::string& owner, u
   Write(RecordKey(kOwnerPrefix, name), EncodeOwner(OwnerRecord{owner, epoch}));
 }
 
-std::optional<StatusView> Supervisor::ReadStatusView(const std::string& name) const {
+std::optional<StatusView> Supervisor::ReadStatusView(const std::string& name,
+                                                     StatusFields fields) const {
   std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name));
   if (!v) return std::nullopt;
-  Result<StatusView> s = DecodeStatusView(*v);
+  Result<StatusView> s = DecodeStatusView(*v, fields);
   if (!s.ok()) return std::nullopt;
   return *s;
 }
@@ -105,7 +106,7 @@ void Supervisor::IndexOwner(const std::string& name, const std::optional<Workloa
 }
 
 bool Supervisor::IsFinished(const std::string& name, const WorkloadRecord& rec) const {
-  std::optional<StatusView> s = ReadStatusView(name);
+  std::optional<StatusView> s = ReadStatusView(name, StatusFields::kHead);
   return s && s->generation == rec.generation && IsFinal(s->phase);
 }
 
@@ -178,7 +179,7 @@ void Supervisor::Reconcile(const std::string& name, const std::optional<Workload
         // A concurrent owner's status can win the status key's LWW over this owner's (two
         // applies that picked different owners: the loser stopped its copy, but its Running
         // status stayed, with its pid). The owner that runs the child restores its own.
-        std::optional<StatusView> s = ReadStatusView(name);
+        std::optional<StatusView> s = ReadStatusView(name, StatusFields::kHead);
         if (!s || s->owner != options_.name || s->epoch != rec->epoch || s->pid != child->pid) {
           WriteStatus(name, *rec, Phase::kRunning, child, "");
         }

@@ -27,6 +27,20 @@ TEST(RecordsTest, RoundTrips) {
   s.exit_at_ms = 1700000000000;
   s.message = "exited with code 1";
   EXPECT_EQ(*DecodeStatus(EncodeStatus(s)), s);
+  // The head alone: the leading fields, the rest at their defaults.
+  const std::string encoded = EncodeStatus(s);
+  Result<StatusView> head = DecodeStatusView(encoded, StatusFields::kHead);
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->owner, "m2");
+  EXPECT_EQ(head->epoch, 4u);
+  EXPECT_EQ(head->generation, 3u);
+  EXPECT_EQ(head->phase, Phase::kBackoff);
+  EXPECT_EQ(head->pid, 1234);
+  EXPECT_EQ(head->restarts, 0u);
+  EXPECT_EQ(head->message, "");
+  for (size_t cut = 0; cut < 9; ++cut) {  // version, owner (3), epoch, generation, phase, pid (2)
+    EXPECT_FALSE(DecodeStatusView(encoded.substr(0, cut), StatusFields::kHead).ok()) << cut;
+  }
   std::vector<std::pair<std::string, std::string>> list{{"a", "a:1"}, {"b", "b:2"}};
   EXPECT_EQ(*DecodeMemberList(EncodeMemberList(list)), list);
 }
