@@ -144,15 +144,11 @@ bool AgentCluster::WaitReady(int i, std::chrono::milliseconds deadline) {
       deadline);
   if (!ready) {
     // Say why: the agent's last answer, whether it is still alive, and how its log ends.
-    int status = 0;
-    const pid_t reaped = running(i) ? waitpid(members_[i].pid, &status, WNOHANG) : 0;
-    std::string process = reaped == members_[i].pid
-                              ? "exited with wait status " + std::to_string(status)
-                              : "still running";
-    if (reaped == members_[i].pid) {
-      members_[i].pid = 0;
-      clients_.erase(i);
-    }
+    const bool was_running = running(i);
+    const std::optional<int> status = WaitExit(i, std::chrono::milliseconds(0));  // reaps it
+    const std::string process = status        ? "exited with wait status " + std::to_string(*status)
+                                : was_running ? "still running"
+                                              : "not started";
     std::string log = ReadWhole(log_path(i));
     size_t from = log.size();  // back to the start of the last 40 lines
     for (int lines = 0; lines <= 40 && from != 0; ++lines) {
