@@ -139,8 +139,9 @@ std::string AwLwwMap::CheckInvariants() const {
       if (!std::is_sorted(e.covers.begin(), e.covers.end())) return "covers not sorted";
       const KeyRef* indexed = dots_.Find(e.dot);
       if (indexed == nullptr) return "entry " + ToString(e.dot) + " not indexed";
-      if (*indexed != node.get())
+      if (*indexed != node.get()) {
         return "entry " + ToString(e.dot) + " indexed under the wrong key";
+      }
       ++entries;
       if (e.tombstone) ++tombstones;
     }
