@@ -31,12 +31,24 @@ std::optional<Outgoing> DeltaSync::Poll(const std::string& peer, const AwLwwMap&
     retransmission = true;
   }
   const bool relay = !options_.own_writes_first || retransmission || p.relay;
+  // Own writes alone: everything after the counter the peer holds contiguously (a dot of this
+  // map it holds beyond that, say as another's cover, may come again; a join ignores it). A
+  // peer behind the collection horizon needs the whole state instead (DeltaSince gives it).
+  const bool own = !relay && !map.NeedsFullState(p.assumed);
+  const uint64_t since = own ? p.assumed.Max(map.self()) : 0;
   std::shared_ptr<const Delta> delta = last_.delta.lock();
-  if (delta == nullptr || last_.map_version != map.version() || last_.relay != relay ||
-      !(last_.assumed == p.assumed)) {
-    delta = std::make_shared<const Delta>(relay ? map.DeltaSince(p.assumed)
-                                                : map.DeltaSince(p.assumed, map.self()));
-    last_ = Reusable{map.version(), relay, p.assumed, delta};
+  const bool reuse =
+      delta != nullptr && last_.map_version == map.version() && last_.own == own &&
+      (own ? last_.since == since : last_.relay == relay && last_.assumed == p.assumed);
+  if (!reuse) {
+    if (own) {
+      delta = std::make_shared<const Delta>(map.OwnWritesSince(since));
+      Offer(map, since, delta);
+    } else {
+      delta = std::make_shared<const Delta>(relay ? map.DeltaSince(p.assumed)
+                                                  : map.DeltaSince(p.assumed, map.self()));
+      last_ = Reusable{map.version(), false, 0, relay, p.assumed, delta};
+    }
   }
   if (relay) p.relay = false;
   if (delta->empty()) return std::nullopt;
@@ -44,6 +56,10 @@ std::optional<Outgoing> DeltaSync::Poll(const std::string& peer, const AwLwwMap&
   const uint64_t seq = next_seq_++;
   p.in_flight.push_back(InFlightMessage{seq, now_ms, delta->context});
   return Outgoing{seq, std::move(delta), retransmission};
+}
+
+void DeltaSync::Offer(const AwLwwMap& map, uint64_t since, std::shared_ptr<const Delta> delta) {
+  last_ = Reusable{map.version(), true, since, false, CausalContext(), std::move(delta)};
 }
 
 void DeltaSync::Settle(Peer* p, uint64_t seq) {

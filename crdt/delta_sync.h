@@ -69,7 +69,14 @@ class DeltaSync {
   // is assumed to have, or, when a message went unacknowledged past the timeout, the whole
   // difference from what it acknowledged. Nothing for an untracked peer or one whose context
   // is unknown (see NeedsSummary). Tracking starts with ResetPeer or OnSummary.
+  // In own-writes mode (see own_writes_first) the difference is this map's writes after the
+  // counter the peer is assumed to hold, map.OwnWritesSince(that counter).
   std::optional<Outgoing> Poll(const std::string& peer, const AwLwwMap& map, int64_t now_ms);
+  // Hands the next Polls a delta already built: `delta` is map.OwnWritesSince(since) at the
+  // map's current version (say, the group commit the caller just appended to its log). Peers
+  // polled in own-writes mode that hold this map's writes up to `since` get it, unless the map
+  // changes first.
+  void Offer(const AwLwwMap& map, uint64_t since, std::shared_ptr<const Delta> delta);
 
   // The peer joined message `seq` and now holds `peer_context` (which also counts as its
   // summary). Acks for messages sent before the peer's last reset, or never sent, are ignored
@@ -117,13 +124,16 @@ class DeltaSync {
   // Forgets in-flight messages the acked context now covers; resets the backoff on progress.
   void Settle(Peer* p, uint64_t seq);
 
-  // The delta the last Poll built, reused while someone still holds it for the next peer that
-  // is assumed to hold the same context, with the same kind of delta, of the same map version.
-  // (In a full mesh every peer usually lacks just this map's latest writes.)
+  // The delta the last Poll built (or Offer gave), reused while someone still holds it, for
+  // the next peer that lacks the same writes of the same map version: in own-writes mode, a
+  // peer that holds this map's writes up to the same counter; otherwise, one assumed to hold
+  // the same context. (In a full mesh every peer usually lacks just this map's latest writes.)
   struct Reusable {
     uint64_t map_version = 0;
-    bool relay = false;
-    CausalContext assumed;
+    bool own = false;       // OwnWritesSince(since); else DeltaSince(assumed), relay or not
+    uint64_t since = 0;     // own
+    bool relay = false;     // not own
+    CausalContext assumed;  // not own
     std::weak_ptr<const Delta> delta;
   };
 

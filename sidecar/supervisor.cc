@@ -113,12 +113,17 @@ void Supervisor::Write(std::string_view key, const std::optional<std::string>& v
   // in the middle of it.
 }
 
-void Supervisor::PersistOwnWrites() {
-  if (map_.counter() <= persisted_counter_) return;
-  const crdt::Delta writes = map_.OwnWritesSince(persisted_counter_);
-  persisted_counter_ = map_.counter();
+std::shared_ptr<const crdt::Delta> Supervisor::PersistOwnWrites(std::string* encoded) {
+  if (map_.counter() <= persisted_counter_) return nullptr;
+  const uint64_t since = std::exchange(persisted_counter_, map_.counter());
+  auto writes = std::make_shared<const crdt::Delta>(map_.OwnWritesSince(since));
   unpersisted_bytes_ = 0;
-  Persist(crdt::EncodeDelta(writes));
+  std::string bytes = crdt::EncodeDelta(*writes);
+  Persist(bytes);
+  // The peers that hold this member's writes up to `since` lack exactly these.
+  sync_.Offer(map_, since, writes);
+  if (encoded != nullptr) *encoded = std::move(bytes);
+  return writes;
 }
 
 void Supervisor::Persist(std::string_view encoded_delta) {
@@ -174,7 +179,8 @@ void Supervisor::ScheduleFlush() {
 void Supervisor::Flush() {
   // Group commit: one append and one fsync for every write since the last flush, then the
   // replies. An append that failed since the last flush fails this group's replies.
-  PersistOwnWrites();
+  std::string encoded;
+  std::shared_ptr<const crdt::Delta> last = PersistOwnWrites(&encoded);
   Status append_error = std::exchange(append_error_, Status::Ok());
   if (!durable_waiters_.empty()) {
     const Clock::TimePoint sync_start = clock_.Now();
@@ -199,9 +205,7 @@ void Supervisor::Flush() {
   }
   const int64_t now_ms = NowMs();
   // Peers that lack the same writes get the same delta (DeltaSync shares it while `last`
-  // holds it), encoded once.
-  std::shared_ptr<const crdt::Delta> last;
-  std::string encoded;
+  // holds it), encoded once. Usually that is the group commit just appended, encoded already.
   for (const auto& [peer, address] : view_.declared()) {
     // A peer not heard within the deadline gets nothing until it is heard again: its summary
     // then shows what it lacks, and the next delta carries all of it.

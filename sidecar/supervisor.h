@@ -218,8 +218,9 @@ class Supervisor {
               const std::vector<HeardReport>* heard = nullptr);
   void Persist(std::string_view encoded_delta);
   // Appends this member's writes since the last call as one log record (AwLwwMap::
-  // OwnWritesSince): a group commit appends once, not once per write.
-  void PersistOwnWrites();
+  // OwnWritesSince): a group commit appends once, not once per write. Returns them (null when
+  // there were none) and offers them to the peers' DeltaSync; `encoded` gets the record.
+  std::shared_ptr<const crdt::Delta> PersistOwnWrites(std::string* encoded = nullptr);
   void AfterDurable(std::function<void()> fn);
   void MaybeCompact();
   // Writes the whole map as a snapshot; on success the store works again (store_error_ OK).

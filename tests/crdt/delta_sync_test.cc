@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "crdt/aw_lww_map.h"
 #include "tests/crdt/crdt_test_util.h"
 
@@ -234,6 +240,92 @@ TEST(DeltaSyncOwnWritesFirstTest, RelaysOthersWritesOnlyOnEvidence) {
   b.Join(c.DeltaSince(b.context()));
   sync.OnSummary("b", b.context(), 1000, &a.context());
   EXPECT_FALSE(sync.Poll("b", a, 1010).has_value());
+}
+
+// After the first catch-up, a peer needs only a's writes after the counter it holds: peers
+// that differ in what others sent them still share one delta, and an offered delta (the group
+// commit a just appended) is used while the map stays as it was.
+TEST(DeltaSyncOwnWritesFirstTest, PeersHoldingTheSameOwnWritesShareOneDelta) {
+  AwLwwMap a(1), b(2), c(3), other(4);
+  DeltaSync sync(DeltaSyncOptions{.own_writes_first = true});
+  for (auto [name, peer] : {std::pair{"b", &b}, std::pair{"c", &c}}) {
+    sync.OnSummary(name, peer->context(), 0, &a.context());
+    a.Put(std::string("k-") + name, "v", 1);
+    std::optional<Outgoing> first = sync.Poll(name, a, 0);  // the catch-up
+    ASSERT_TRUE(first.has_value());
+    peer->Join(*first->delta);
+    ASSERT_TRUE(sync.OnAck(name, first->seq, peer->context()));
+  }
+  b.Join(other.Put("o", "v", 2));  // b acknowledges a write c never saw
+  b.Join(a.DeltaSince(b.context()));
+  sync.OnSummary("b", b.context(), 10, &a.context());
+  sync.OnSummary("c", c.context(), 10, &a.context());
+
+  a.Put("x", "1", 3);
+  std::optional<Outgoing> to_b = sync.Poll("b", a, 20);
+  std::optional<Outgoing> to_c = sync.Poll("c", a, 20);
+  ASSERT_TRUE(to_b && to_c);
+  EXPECT_EQ(to_b->delta, to_c->delta);  // built once
+  ASSERT_EQ(to_b->delta->entries.size(), 1u);
+  EXPECT_EQ(to_b->delta->entries[0].key, "x");
+
+  const uint64_t since = a.counter();
+  a.Put("y", "2", 4);
+  auto offered = std::make_shared<const Delta>(a.OwnWritesSince(since));
+  sync.Offer(a, since, offered);
+  std::optional<Outgoing> y = sync.Poll("b", a, 30);
+  ASSERT_TRUE(y.has_value());
+  EXPECT_EQ(y->delta, offered);
+  a.Put("z", "3", 5);  // the map moved on: c gets y and z, built afresh
+  std::optional<Outgoing> yz = sync.Poll("c", a, 30);
+  ASSERT_TRUE(yz.has_value());
+  EXPECT_NE(yz->delta, offered);
+  EXPECT_EQ(yz->delta->entries.size(), 2u);
+  for (AwLwwMap* peer : {&b, &c}) peer->Join(*(peer == &b ? y : yz)->delta);
+  EXPECT_EQ(c.Get("z"), "3");
+  EXPECT_EQ(b.Get("y"), "2");
+}
+
+// What own-writes mode ships, OwnWritesSince(the peer's contiguous counter of a), has the same
+// effect on a peer as the exact difference of a's writes, DeltaSince(its context, a), through
+// overwrites, removes, concurrent writes and partial exchanges.
+TEST(DeltaSyncOwnWritesFirstTest, OwnWritesSinceTheCounterJoinsLikeTheExactDifference) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::unique_ptr<AwLwwMap>> maps;
+    for (ReplicaId r = 1; r <= 3; ++r) maps.push_back(std::make_unique<AwLwwMap>(r));
+    uint64_t ts = 0;
+    for (int step = 0; step < 40; ++step) {
+      AwLwwMap& m = *maps[rng() % 3];
+      const std::string key = "k" + std::to_string(rng() % 5);
+      switch (rng() % 4) {
+        case 0:
+        case 1:
+          m.Put(key, std::to_string(step), ++ts);
+          break;
+        case 2:
+          m.Remove(key, ++ts);
+          break;
+        default: {
+          AwLwwMap& from = *maps[rng() % 3];
+          if (&from != &m) m.Join(from.DeltaSince(m.context()));
+        }
+      }
+    }
+    const AwLwwMap& a = *maps[0];
+    for (size_t i = 1; i < 3; ++i) {
+      const AwLwwMap& peer = *maps[i];
+      AwLwwMap exact(peer.self()), own(peer.self());
+      exact.Join(peer.State());
+      own.Join(peer.State());
+      exact.Join(a.DeltaSince(peer.context(), a.self()));
+      own.Join(a.OwnWritesSince(peer.context().Max(a.self())));
+      ASSERT_EQ(Visible(own), Visible(exact)) << "round " << round;
+      ASSERT_TRUE(own.context() == exact.context()) << "round " << round;
+      ASSERT_EQ(own.entry_count(), exact.entry_count()) << "round " << round;
+      ASSERT_EQ(own.CheckInvariants(), "");
+    }
+  }
 }
 
 TEST(DeltaSyncGcTest, GarbageCollectionWaitsForEveryTrackedPeer) {
