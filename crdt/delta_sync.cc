@@ -103,9 +103,15 @@ void DeltaSync::OnSummary(const std::string& peer, const CausalContext& peer_con
     p.timeout_ms = options_.retransmit_timeout_ms;
     p.relay = true;
   }
-  if (own != nullptr) {
+  // Summaries can follow each other closely (probes and their answers): one that lacks a
+  // write this member held only a moment before proves nothing, the write may be on its way.
+  // So the baseline is compared, and replaced, only once a retransmit timeout old.
+  const bool baseline_due =
+      !p.has_baseline || now_ms < 0 || now_ms - p.baseline_ms >= options_.retransmit_timeout_ms;
+  if (own != nullptr && baseline_due) {
     if (p.has_baseline && !peer_context.Includes(p.baseline)) p.relay = true;
     p.baseline = *own;
+    p.baseline_ms = now_ms;
     p.has_baseline = true;
   }
 }

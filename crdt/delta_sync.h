@@ -41,8 +41,9 @@ struct DeltaSyncOptions {
   // others only multiplies the traffic (each write arrives once per member). With this on, Poll
   // ships the map's own writes only, and relays everything the peer lacks when there is
   // evidence it needs that: the peer is new or restarted, a message went unacknowledged, or
-  // its summary (OnSummary with `own`) still lacks something this map held at its previous
-  // summary (the writer may be dead, or cut off from that peer).
+  // its summary (OnSummary with `own`) still lacks something this map held at an earlier
+  // summary, one at least a retransmit timeout older (the writer may be dead, or cut off from
+  // that peer; a write that reached this member just before may still be on its way there).
   bool own_writes_first = false;
 };
 
@@ -85,8 +86,8 @@ class DeltaSync {
   // The peer reported its context (heartbeat or hello). Starts tracking an unknown peer. With
   // `now_ms`, a message older than the retransmit timeout that the summary does not cover is
   // taken as lost, and the next Poll resends the difference (no backed-off wait after a heal).
-  // `own` is this map's context now: a later summary that lacks part of it asks for a relay
-  // (see own_writes_first).
+  // `own` is this map's context now: a summary a retransmit timeout later (or more) that lacks
+  // part of it asks for a relay (see own_writes_first).
   void OnSummary(const std::string& peer, const CausalContext& peer_context, int64_t now_ms = -1,
                  const CausalContext* own = nullptr);
 
@@ -117,8 +118,9 @@ class DeltaSync {
     std::vector<InFlightMessage> in_flight;  // ascending seq
     uint64_t first_seq = 1;                  // acks below this predate the last reset
     int64_t timeout_ms = 0;
-    bool relay = true;       // the next Poll ships what others wrote too (own_writes_first)
-    CausalContext baseline;  // this map's context at the previous summary
+    bool relay = true;        // the next Poll ships what others wrote too (own_writes_first)
+    CausalContext baseline;   // this map's context at an earlier summary
+    int64_t baseline_ms = 0;  // when that was
     bool has_baseline = false;
   };
   // Forgets in-flight messages the acked context now covers; resets the backoff on progress.

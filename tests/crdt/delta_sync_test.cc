@@ -242,6 +242,28 @@ TEST(DeltaSyncOwnWritesFirstTest, RelaysOthersWritesOnlyOnEvidence) {
   EXPECT_FALSE(sync.Poll("b", a, 1010).has_value());
 }
 
+// A summary close behind the previous one (a probe's answer) that lacks a write a just got
+// from c is no evidence: the write may still be on its way from c. One a retransmit timeout
+// later is.
+TEST(DeltaSyncOwnWritesFirstTest, OnlyASummaryATimeoutLaterIsEvidenceForARelay) {
+  AwLwwMap a(1), b(2), c(3);
+  DeltaSync sync(DeltaSyncOptions{.own_writes_first = true});
+  sync.OnSummary("b", b.context(), 0, &a.context());
+  std::optional<Outgoing> first = sync.Poll("b", a, 0);  // the catch-up: nothing to send yet
+  EXPECT_FALSE(first.has_value());
+  a.Join(c.Put("c1", "v", 1));
+  sync.OnSummary("b", b.context(), 300, &a.context());  // the baseline now holds c1
+  sync.OnSummary("b", b.context(), 310, &a.context());  // 10 ms later, without c1
+  EXPECT_FALSE(sync.Poll("b", a, 320).has_value());
+  sync.OnSummary("b", b.context(), 450, &a.context());  // 150 ms: c1 may still be coming
+  EXPECT_FALSE(sync.Poll("b", a, 460).has_value());
+  sync.OnSummary("b", b.context(), 510, &a.context());  // 210 ms, still without c1
+  std::optional<Outgoing> relay = sync.Poll("b", a, 520);
+  ASSERT_TRUE(relay.has_value());
+  ASSERT_EQ(relay->delta->entries.size(), 1u);
+  EXPECT_EQ(relay->delta->entries[0].key, "c1");
+}
+
 // After the first catch-up, a peer needs only a's writes after the counter it holds: peers
 // that differ in what others sent them still share one delta, and an offered delta (the group
 // commit a just appended) is used while the map stays as it was.
