@@ -27,6 +27,22 @@ void ByteWriter::Bytes(std::string_view s) {
 Status ByteReader::PastEnd(std::string_view what) const { return Truncated(what, pos_); }
 
 Result<uint64_t> ByteReader::VarintSlow(std::string_view what) {
+  if (remaining() >= 10) {
+    // Room for the longest varint: no bound checks per byte (fingerprints and times take 6 to
+    // 10 bytes).
+    const auto* p = reinterpret_cast<const uint8_t*>(in_.data() + pos_);
+    uint64_t v = 0;
+    for (int i = 0; i < 9; ++i) {
+      v |= static_cast<uint64_t>(p[i] & 0x7F) << (7 * i);
+      if (p[i] < 0x80) {
+        pos_ += i + 1;
+        return v;
+      }
+    }
+    pos_ += 10;
+    if (p[9] > 1) return InvalidArgument(std::string(what) + ": varint overflows 64 bits");
+    return v | static_cast<uint64_t>(p[9]) << 63;
+  }
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (remaining() < 1) return Truncated(what, pos_);

@@ -54,6 +54,30 @@ TEST(BytesTest, RejectsOverlongVarintsAndHugeCounts) {
   EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
 }
 
+// Varints of every length decode alike at the end of the input and with room to spare (the
+// reader skips its bound checks when ten bytes remain), and a tenth byte above 1 overflows.
+TEST(BytesTest, VarintsOfEveryLengthDecodeWithAndWithoutRoomToSpare) {
+  for (int bits = 0; bits <= 64; ++bits) {
+    const uint64_t v = bits == 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1;
+    ByteWriter w;
+    w.Varint(v);
+    const std::string exact = w.Take();
+    for (const std::string& in : {exact, exact + std::string(10, '\x7f')}) {
+      ByteReader r(in);
+      Result<uint64_t> got = r.Varint("v");
+      ASSERT_TRUE(got.ok()) << bits;
+      EXPECT_EQ(*got, v) << bits;
+      EXPECT_EQ(r.position(), exact.size()) << bits;
+    }
+  }
+  std::string overflow(9, '\xff');
+  overflow += '\x02';
+  for (const std::string& in : {overflow, overflow + "padding!!!"}) {
+    ByteReader r(in);
+    EXPECT_EQ(r.Varint("v").status().message(), "v: varint overflows 64 bits");
+  }
+}
+
 TEST(BytesTest, TruncatedInputNamesWhatWasRead) {
   ByteReader r(std::string_view("\x80", 1));
   EXPECT_EQ(r.Varint("counter").status().message(), "counter: truncated at byte 1");
