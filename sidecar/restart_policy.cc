@@ -21,7 +21,9 @@ RestartDecision RestartTracker::OnExit(const WorkloadSpec& spec, const ExitInfo&
   }
   const Clock::Duration window = std::chrono::seconds(spec.max_seconds);
   if (now - last_start_ > window) streak_ = 0;
-  while (!recent_.empty() && now - recent_.front() > window) recent_.pop_front();
+  recent_.erase(recent_.begin(),
+                std::find_if(recent_.begin(), recent_.end(),
+                             [&](Clock::TimePoint t) { return now - t <= window; }));
   if (recent_.size() >= static_cast<size_t>(spec.max_restarts)) {
     return {Action::kFailed,
             {},

@@ -11,8 +11,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/random.h"
@@ -46,9 +46,11 @@ class RestartTracker {
   void set_restarts(uint32_t n) { restarts_ = n; }
 
  private:
-  uint32_t restarts_ = 0;                // total, shown in status
-  uint32_t streak_ = 0;                  // consecutive quick failures, drives the backoff
-  std::deque<Clock::TimePoint> recent_;  // restart times within maxSeconds
+  uint32_t restarts_ = 0;  // total, shown in status
+  uint32_t streak_ = 0;    // consecutive quick failures, drives the backoff
+  // Restart times within maxSeconds, oldest first: at most maxRestarts, and nothing allocated
+  // for a child that never restarts.
+  std::vector<Clock::TimePoint> recent_;
   Clock::TimePoint last_start_{};
 };
 
