@@ -372,8 +372,8 @@ class Supervisor {
   uint64_t persisted_counter_ = 0;  // this member's writes up to here are in the store's log
   size_t unpersisted_bytes_ = 0;    // value bytes written since (a record stays well bounded)
 
-  std::map<std::string, std::unique_ptr<Child>> children_;  // by workload
-  std::map<InstanceId, std::string> instances_;             // instance -> workload
+  std::unordered_map<std::string, std::unique_ptr<Child>> children_;  // by workload
+  std::map<InstanceId, std::string> instances_;                       // instance -> workload
   InstanceId next_instance_ = 1;
   std::map<std::string, std::pair<ExitInfo, int64_t>> last_exit_;  // workload -> exit, wall ms
   // Declared workloads by owner ("" while a workload has no owner record), and their number.
