@@ -1,7 +1,6 @@
 #include "crdt/codec.h"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 #include <vector>
 
@@ -106,39 +105,30 @@ std::string Seal(std::string frame, uint8_t kind) {
 // ---- Decoding ----
 
 // The name of the field being read ("entry 3 cover 1 counter"), put into words only when an
-// error names it: decoding a good frame builds no strings.
+// error names it: decoding a good frame builds no strings. Each part points at the part before
+// it, so naming a field copies nothing: a part must not outlive its parent (a temporary passed
+// down a call does not).
 class What {
  public:
-  What(const char* text) { Push(text, kNone); }       // NOLINT(google-explicit-constructor)
-  What(std::string_view text) { Push(text, kNone); }  // NOLINT(google-explicit-constructor)
-  What(std::string_view text, uint64_t n) { Push(text, n); }
-  What operator+(std::string_view text) const { return With(text, kNone); }
-  What With(std::string_view text, uint64_t n) const {
-    What w = *this;
-    w.Push(text, n);
-    return w;
-  }
+  What(const char* text) : text_(text) {}       // NOLINT(google-explicit-constructor)
+  What(std::string_view text) : text_(text) {}  // NOLINT(google-explicit-constructor)
+  What(std::string_view text, uint64_t n) : text_(text), n_(n) {}
+  What operator+(std::string_view text) const { return What(this, text, kNone); }
+  What With(std::string_view text, uint64_t n) const { return What(this, text, n); }
   std::string str() const {
-    std::string out;
-    for (size_t i = 0; i < size_; ++i) {
-      if (i > 0) out += ' ';
-      out += parts_[i].text;
-      if (parts_[i].n != kNone) out += ' ' + Str(parts_[i].n);
-    }
+    std::string out = parent_ != nullptr ? parent_->str() + ' ' : std::string();
+    out += text_;
+    if (n_ != kNone) out += ' ' + Str(n_);
     return out;
   }
 
  private:
   static constexpr uint64_t kNone = ~uint64_t{0};
-  struct Part {
-    std::string_view text;
-    uint64_t n = kNone;
-  };
-  void Push(std::string_view text, uint64_t n) {
-    if (size_ < parts_.size()) parts_[size_++] = Part{text, n};
-  }
-  std::array<Part, 4> parts_{};
-  size_t size_ = 0;
+  What(const What* parent, std::string_view text, uint64_t n)
+      : parent_(parent), text_(text), n_(n) {}
+  const What* parent_ = nullptr;
+  std::string_view text_;
+  uint64_t n_ = kNone;
 };
 
 Status Invalid(const What& what, std::string_view problem) {
@@ -151,6 +141,10 @@ class Reader {
   size_t remaining() const { return in_.size() - pos_; }
 
   Status Varint(const What& what, uint64_t* out) {
+    if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80) {  // counters, lengths
+      *out = static_cast<uint8_t>(in_[pos_++]);
+      return Status::Ok();
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos_ == in_.size()) return Invalid(what, ": varint runs past the payload");
@@ -418,7 +412,8 @@ Result<Delta> DecodeDelta(std::string_view bytes) {
   std::vector<std::pair<Dot, uint64_t>> seen;
   seen.reserve(n);
   for (uint64_t i = 0; i < n; ++i) seen.emplace_back(delta.entries[i].entry.dot, i);
-  std::sort(seen.begin(), seen.end());
+  // A writer's own writes come in dot order: nothing to sort.
+  if (!std::is_sorted(seen.begin(), seen.end())) std::sort(seen.begin(), seen.end());
   for (size_t i = 1; i < seen.size(); ++i) {
     if (seen[i].first == seen[i - 1].first) {
       return InvalidArgument("entries " + Str(seen[i - 1].second) + " and " + Str(seen[i].second) +
