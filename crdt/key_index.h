@@ -3,9 +3,10 @@
 // order is kept apart, and only for the scans that need it (see AwLwwMap).
 //
 // Open addressing with linear probing and backward-shift deletion in one power-of-two array of
-// node pointers, beside an array of one-byte tags (7 bits of the hash; 0: empty) that most
-// probes of other keys stop at. 9 bytes per slot; grows past 7/8 full, shrinks below 1/8. The
-// index holds no hashes: resizing and deleting rehash the keys they move.
+// node pointers, beside an array of four-byte tags (the hash's low 31 bits, top bit set; 0:
+// empty) that nearly every probe of another key stops at. The tags hold each slot's home, so
+// resizing and deleting move entries without touching a node or hashing a key again. 12 bytes
+// per slot; grows past 7/8 full, shrinks below 1/8.
 //
 // The index owns no node. The owner calls Insert after making a node and Erase before dropping
 // one. Internal to herd::crdt; single-threaded.
@@ -28,7 +29,7 @@ class KeyIndex {
   // The node of `key` (whose Hash is `hash`), or nullptr when the key is not indexed.
   Node* Find(std::string_view key, uint64_t hash) const {
     if (size_ == 0) return nullptr;
-    const uint8_t tag = Tag(hash);
+    const uint32_t tag = Tag(hash);
     for (size_t i = hash & mask_; tags_[i] != 0; i = (i + 1) & mask_) {
       if (tags_[i] == tag && slots_[i]->key == key) return slots_[i];
     }
@@ -49,7 +50,7 @@ class KeyIndex {
     // Backward shift: pull later members of the probe run into the hole when their home
     // position does not lie (cyclically) in (hole, j].
     for (size_t j = (i + 1) & mask_; tags_[j] != 0; j = (j + 1) & mask_) {
-      const size_t home = Hash(slots_[j]->key) & mask_;
+      const size_t home = tags_[j] & mask_;
       const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
       if (!stays) {
         tags_[i] = tags_[j];
@@ -64,7 +65,8 @@ class KeyIndex {
   }
 
  private:
-  static uint8_t Tag(uint64_t hash) { return static_cast<uint8_t>((hash >> 57) | 0x80); }
+  // The hash's low bits, which give the home slot of any index below 2^31 slots.
+  static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash) | 0x80000000u; }
 
   void Place(uint64_t hash, Node* node) {
     size_t i = hash & mask_;
@@ -74,17 +76,17 @@ class KeyIndex {
   }
 
   void Resize(size_t n) {
-    std::vector<uint8_t> old_tags(n, 0);
+    std::vector<uint32_t> old_tags(n, 0);
     std::vector<Node*> old_slots(n, nullptr);
     old_tags.swap(tags_);
     old_slots.swap(slots_);
     mask_ = n - 1;
     for (size_t i = 0; i < old_tags.size(); ++i) {
-      if (old_tags[i] != 0) Place(Hash(old_slots[i]->key), old_slots[i]);
+      if (old_tags[i] != 0) Place(old_tags[i], old_slots[i]);  // a tag is its own Tag
     }
   }
 
-  std::vector<uint8_t> tags_;
+  std::vector<uint32_t> tags_;
   std::vector<Node*> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
