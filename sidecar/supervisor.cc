@@ -71,7 +71,8 @@ Status Supervisor::Start() {
   });
   map_.ForEachPrefix(kWorkloadPrefix, [&](std::string_view key, std::string_view) {
     std::string name(key.substr(kWorkloadPrefix.size()));
-    IndexOwner(name, ReadPlacement(name), /*unindexed=*/true);
+    std::optional<WorkloadRecord> rec = ReadPlacement(name);
+    IndexOwner(name, rec ? &rec->owner : nullptr, /*unindexed=*/true);
   });
   map_.ForEachPrefix(kStatusPrefix, [&](std::string_view, std::string_view value) {
     Result<StatusView> s = DecodeStatusView(value, StatusFields::kHead);
@@ -397,8 +398,20 @@ void Supervisor::DrainChanges() {
           continue;
         }
       }
+      const bool unindexed = (node.mapped() & kWasUndeclared) != 0;
+      if (!children_.contains(name) && map_.Contains(RecordKey(kWorkloadPrefix, name))) {
+        // Most changes are to workloads another member owns, with no child here: reconciling
+        // one would find nothing to do, so its owner record alone settles the index. (An
+        // unreadable declaration counts as declared here; no member can run it.)
+        std::optional<OwnerRecord> owner = ReadOwner(name);
+        if (owner && owner->owner != options_.name) {
+          IndexOwner(name, &owner->owner, unindexed);
+          if (workload_observer_) observed.insert(std::move(name));
+          continue;
+        }
+      }
       std::optional<WorkloadRecord> rec = ReadPlacement(name);
-      IndexOwner(name, rec, (node.mapped() & kWasUndeclared) != 0);
+      IndexOwner(name, rec ? &rec->owner : nullptr, unindexed);
       Reconcile(name, rec);
       if (workload_observer_) observed.insert(std::move(name));
       continue;

@@ -292,10 +292,10 @@ class Supervisor {
   std::optional<OwnerRecord> ReadOwner(const std::string& name) const;
   void WriteDeclaration(const std::string& name, WorkloadRecord rec);
   void WriteOwner(const std::string& name, const std::string& owner, uint64_t epoch);
-  // `unindexed`: the caller knows `name` is not indexed (its declaration was absent), so no
-  // previous owner is looked for.
-  void IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec,
-                  bool unindexed = false);
+  // Indexes declared workload `name` under `owner` (its owner record's; empty when it has
+  // none), or unindexes it when `owner` is null (not declared). `unindexed`: the caller knows
+  // `name` is not indexed (its declaration was absent), so no previous owner is looked for.
+  void IndexOwner(const std::string& name, const std::string* owner, bool unindexed = false);
   void MaybeFinishShutdown();
 
   // supervisor_api.cc

@@ -75,10 +75,9 @@ std::optional<StatusRecord> Supervisor::ReadStatus(const std::string& name) cons
   return std::move(s).value();
 }
 
-void Supervisor::IndexOwner(const std::string& name, const std::optional<WorkloadRecord>& rec,
-                            bool unindexed) {
-  if (rec && !unindexed) {
-    auto same = by_owner_.find(rec->owner);
+void Supervisor::IndexOwner(const std::string& name, const std::string* owner, bool unindexed) {
+  if (owner != nullptr && !unindexed) {
+    auto same = by_owner_.find(*owner);
     if (same != by_owner_.end() && same->second.count(name) > 0) return;  // unchanged
   }
   // The previous owner, if any, is one of the few owners indexed. The name's node moves to the
@@ -92,10 +91,10 @@ void Supervisor::IndexOwner(const std::string& name, const std::optional<Workloa
     break;
   }
   orphaned_since_.erase(name);
-  if (!rec || rec->owner != options_.name) failover_since_.erase(name);
+  if (owner == nullptr || *owner != options_.name) failover_since_.erase(name);
   placement_dirty_ = true;
-  if (rec) {
-    std::unordered_set<std::string>& owned = by_owner_[rec->owner];
+  if (owner != nullptr) {
+    std::unordered_set<std::string>& owned = by_owner_[*owner];
     if (node.empty()) {
       owned.insert(name);
     } else {
