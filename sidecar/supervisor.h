@@ -29,7 +29,6 @@
 #include <set>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
@@ -40,6 +39,7 @@
 #include "crdt/delta_sync.h"
 #include "sidecar/duration_histogram.h"
 #include "sidecar/membership_view.h"
+#include "sidecar/name_set.h"
 #include "sidecar/peer_message.h"
 #include "sidecar/process_runner.h"
 #include "sidecar/records.h"
@@ -379,7 +379,7 @@ class Supervisor {
   // Declared workloads by owner ("" while a workload has no owner record), and their number.
   // Hash sets: a workload whose records change is looked up in them on every change; callers
   // that need an order sort.
-  std::map<std::string, std::unordered_set<std::string>, std::less<>> by_owner_;
+  std::map<std::string, NameSet, std::less<>> by_owner_;
   size_t indexed_ = 0;
   mutable std::map<std::string, size_t, std::less<>> load_view_;
   std::unordered_map<std::string, Clock::TimePoint> orphaned_since_;

@@ -78,14 +78,11 @@ std::optional<StatusRecord> Supervisor::ReadStatus(const std::string& name) cons
 void Supervisor::IndexOwner(const std::string& name, const std::string* owner, bool unindexed) {
   if (owner != nullptr && !unindexed) {
     auto same = by_owner_.find(*owner);
-    if (same != by_owner_.end() && same->second.count(name) > 0) return;  // unchanged
+    if (same != by_owner_.end() && same->second.contains(name)) return;  // unchanged
   }
-  // The previous owner, if any, is one of the few owners indexed. The name's node moves to the
-  // new owner's set: no allocation.
-  std::unordered_set<std::string>::node_type node;
+  // The previous owner, if any, is one of the few owners indexed.
   for (auto it = by_owner_.begin(); it != by_owner_.end() && !unindexed; ++it) {
-    node = it->second.extract(name);
-    if (node.empty()) continue;
+    if (!it->second.erase(name)) continue;
     --indexed_;
     if (it->second.empty()) by_owner_.erase(it);
     break;
@@ -94,12 +91,7 @@ void Supervisor::IndexOwner(const std::string& name, const std::string* owner, b
   if (owner == nullptr || *owner != options_.name) failover_since_.erase(name);
   placement_dirty_ = true;
   if (owner != nullptr) {
-    std::unordered_set<std::string>& owned = by_owner_[*owner];
-    if (node.empty()) {
-      owned.insert(name);
-    } else {
-      owned.insert(std::move(node));
-    }
+    by_owner_[*owner].insert(name);
     ++indexed_;
   }
 }
