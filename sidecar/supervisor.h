@@ -39,7 +39,7 @@
 #include "crdt/delta_sync.h"
 #include "sidecar/duration_histogram.h"
 #include "sidecar/membership_view.h"
-#include "sidecar/name_set.h"
+#include "sidecar/name_map.h"
 #include "sidecar/peer_message.h"
 #include "sidecar/process_runner.h"
 #include "sidecar/records.h"
@@ -372,8 +372,9 @@ class Supervisor {
   uint64_t persisted_counter_ = 0;  // this member's writes up to here are in the store's log
   size_t unpersisted_bytes_ = 0;    // value bytes written since (a record stays well bounded)
 
-  std::unordered_map<std::string, std::unique_ptr<Child>> children_;  // by workload
-  std::map<InstanceId, std::string> instances_;                       // instance -> workload
+  // By workload. Behind pointers: an insert or erase may move the other entries, not them.
+  NameMap<std::unique_ptr<Child>> children_;
+  std::map<InstanceId, std::string> instances_;  // instance -> workload
   InstanceId next_instance_ = 1;
   std::map<std::string, std::pair<ExitInfo, int64_t>> last_exit_;  // workload -> exit, wall ms
   // Declared workloads by owner ("" while a workload has no owner record), and their number.

@@ -9,7 +9,7 @@ herd_test(herd_core_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/strategy_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/records_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/membership_view_test.cc
-          ${CMAKE_CURRENT_LIST_DIR}/name_set_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/name_map_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/supervisor_test.cc
   DEPS herd_sim)
 
