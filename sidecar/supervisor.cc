@@ -348,7 +348,7 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
 
 void Supervisor::OnDiff(const crdt::Diff& d) {
   auto mark = [this, &d](std::string_view prefix, uint8_t change) {
-    changed_workloads_[std::string(d.key.substr(prefix.size()))] |= change;
+    changed_workloads_[d.key.substr(prefix.size())] |= change;
   };
   if (d.key.starts_with(kStatusPrefix)) {
     // Each value decoded once: counted by phase, and checked for naming this member.
@@ -367,7 +367,7 @@ void Supervisor::OnDiff(const crdt::Diff& d) {
     count(d.new_value, +1);
     mark(kStatusPrefix, names_me ? kOwnStatusChanged : kStatusChanged);
   } else if (d.key.starts_with(kWorkloadPrefix)) {
-    uint8_t& change = changed_workloads_[std::string(d.key.substr(kWorkloadPrefix.size()))];
+    uint8_t& change = changed_workloads_[d.key.substr(kWorkloadPrefix.size())];
     if (!(change & kDeclarationChanged) && d.kind == crdt::DiffKind::kAdded) {
       change |= kWasUndeclared;
     }
@@ -386,34 +386,11 @@ void Supervisor::DrainChanges() {
   std::set<std::string> observed;
   while (!changed_.empty() || !changed_workloads_.empty()) {
     if (changed_.empty()) {
-      // Once per workload however many of its records changed.
-      auto node = changed_workloads_.extract(changed_workloads_.begin());
-      std::string name = std::move(node.key());
-      if (node.mapped() == kStatusChanged && !children_.contains(name)) {
-        // Another member's status of a workload this member neither runs nor owns: nothing
-        // here depends on it (only the owner's ShouldRun reads a status), so nothing is read.
-        auto mine = by_owner_.find(options_.name);
-        if (mine == by_owner_.end() || !mine->second.contains(name)) {
-          if (workload_observer_) observed.insert(std::move(name));
-          continue;
-        }
-      }
-      const bool unindexed = (node.mapped() & kWasUndeclared) != 0;
-      if (!children_.contains(name) && map_.Contains(RecordKey(kWorkloadPrefix, name))) {
-        // Most changes are to workloads another member owns, with no child here: reconciling
-        // one would find nothing to do, so its owner record alone settles the index. (An
-        // unreadable declaration counts as declared here; no member can run it.)
-        std::optional<OwnerRecord> owner = ReadOwner(name);
-        if (owner && owner->owner != options_.name) {
-          IndexOwner(name, &owner->owner, unindexed);
-          if (workload_observer_) observed.insert(std::move(name));
-          continue;
-        }
-      }
-      std::optional<WorkloadRecord> rec = ReadPlacement(name);
-      IndexOwner(name, rec ? &rec->owner : nullptr, unindexed);
-      Reconcile(name, rec);
-      if (workload_observer_) observed.insert(std::move(name));
+      // Once per workload however many of its records changed. What changes meanwhile (this
+      // member's own writes while reconciling) is in the next batch.
+      NameMap<uint8_t> batch;
+      std::swap(batch, changed_workloads_);
+      for (const auto& [name, change] : batch) DrainWorkload(name, change, &observed);
       continue;
     }
     std::string key = std::move(changed_.extract(changed_.begin()).value());
@@ -441,6 +418,35 @@ void Supervisor::DrainChanges() {
     OnViewChanged();
   }
   for (const std::string& name : observed) workload_observer_(name);
+}
+
+void Supervisor::DrainWorkload(const std::string& name, uint8_t change,
+                               std::set<std::string>* observed) {
+  if (change == kStatusChanged && !children_.contains(name)) {
+    // Another member's status of a workload this member neither runs nor owns: nothing
+    // here depends on it (only the owner's ShouldRun reads a status), so nothing is read.
+    auto mine = by_owner_.find(options_.name);
+    if (mine == by_owner_.end() || !mine->second.contains(name)) {
+      if (workload_observer_) observed->insert(name);
+      return;
+    }
+  }
+  const bool unindexed = (change & kWasUndeclared) != 0;
+  if (!children_.contains(name) && map_.Contains(RecordKey(kWorkloadPrefix, name))) {
+    // Most changes are to workloads another member owns, with no child here: reconciling one
+    // would find nothing to do, so its owner record alone settles the index. (An unreadable
+    // declaration counts as declared here; no member can run it.)
+    std::optional<OwnerRecord> owner = ReadOwner(name);
+    if (owner && owner->owner != options_.name) {
+      IndexOwner(name, &owner->owner, unindexed);
+      if (workload_observer_) observed->insert(name);
+      return;
+    }
+  }
+  std::optional<WorkloadRecord> rec = ReadPlacement(name);
+  IndexOwner(name, rec ? &rec->owner : nullptr, unindexed);
+  Reconcile(name, rec);
+  if (workload_observer_) observed->insert(name);
 }
 
 void Supervisor::SetDeclaredMembers(const std::map<std::string, std::string>& members) {

@@ -231,6 +231,8 @@ class Supervisor {
   void Write(std::string_view key, const std::optional<std::string>& value);
   void OnDiff(const crdt::Diff& diff);
   void DrainChanges();
+  // Indexes and reconciles workload `name`, whose records changed (`change`: ChangeBits).
+  void DrainWorkload(const std::string& name, uint8_t change, std::set<std::string>* observed);
   // supervisor_metrics.cc: bookkeeping for Counters and PhaseCounts, each O(1) or O(log n).
   void CountStatusPhase(const StatusView& status, int delta);
   void CountSent(PeerMessageType type, size_t bytes);
@@ -356,7 +358,7 @@ class Supervisor {
     kOwnStatusChanged = 8,  // a status naming this member (or unreadable) before or after
     kWasUndeclared = 16,    // the declaration's first change here added it: not indexed yet
   };
-  std::unordered_map<std::string, uint8_t> changed_workloads_;  // drained in no set order
+  NameMap<uint8_t> changed_workloads_;  // drained in no set order
   std::vector<std::function<void()>> durable_waiters_;
   Status last_sync_status_;
   Status append_error_;  // the first failed Append since the last group commit
