@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <new>
 #include <span>
 #include <tuple>
 #include <utility>
@@ -89,10 +91,24 @@ uint64_t AwLwwMap::NextVersion() {
   return last.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
+std::unique_ptr<AwLwwMap::KeyState, AwLwwMap::KeyStateDeleter> AwLwwMap::NewKeyState(
+    std::string_view key) {
+  static_assert(sizeof(KeyState) % alignof(KeyState) == 0);
+  void* memory = ::operator new(sizeof(KeyState) + key.size());
+  char* bytes = static_cast<char*>(memory) + sizeof(KeyState);
+  if (!key.empty()) std::memcpy(bytes, key.data(), key.size());
+  return std::unique_ptr<KeyState, KeyStateDeleter>(
+      new (memory) KeyState{std::string_view(bytes, key.size())});
+}
+
+void AwLwwMap::KeyStateDeleter::operator()(KeyState* node) const {
+  node->~KeyState();
+  ::operator delete(node);
+}
+
 AwLwwMap::KeyRef AwLwwMap::FindOrAddKey(std::string_view key, uint64_t hash) {
   if (KeyRef hit = key_index_.Find(key, hash)) return hit;
-  auto node = std::make_unique<KeyState>();
-  node->key.assign(key);
+  auto node = NewKeyState(key);
   KeyRef added = node.get();
   unsorted_.push_back(std::move(node));
   key_index_.Insert(hash, added);
@@ -109,7 +125,7 @@ void AwLwwMap::EraseKey(KeyRef node) {
 
 void AwLwwMap::DropErased() const {
   if (erased_ == 0) return;
-  auto erased = [](const std::unique_ptr<KeyState>& n) { return n->erased; };
+  auto erased = [](const auto& n) { return n->erased; };
   std::erase_if(sorted_, erased);
   std::erase_if(unsorted_, erased);
   erased_ = 0;
@@ -118,9 +134,7 @@ void AwLwwMap::DropErased() const {
 const AwLwwMap::Nodes& AwLwwMap::Ordered() const {
   DropErased();
   if (!unsorted_.empty()) {
-    auto by_key = [](const std::unique_ptr<KeyState>& a, const std::unique_ptr<KeyState>& b) {
-      return a->key < b->key;
-    };
+    auto by_key = [](const auto& a, const auto& b) { return a->key < b->key; };
     std::sort(unsorted_.begin(), unsorted_.end(), by_key);
     const auto mid = static_cast<std::ptrdiff_t>(sorted_.size());
     sorted_.insert(sorted_.end(), std::make_move_iterator(unsorted_.begin()),
@@ -158,7 +172,7 @@ void AwLwwMap::EraseHead(KeyRef node, size_t i) {
 void AwLwwMap::AppendWithContext(const KeyState& node, const Entry& e, Delta* out) const {
   out->context.Add(e.dot);
   for (const Dot& c : e.covers) out->context.Add(c);
-  out->entries.push_back(KeyedEntry{node.key, e});
+  out->entries.push_back(KeyedEntry{std::string(node.key), e});
 }
 
 Delta AwLwwMap::Put(std::string_view key, std::string_view value, uint64_t timestamp,

@@ -163,14 +163,21 @@ class AwLwwMap {
   // One key and its live entries ("heads"), sorted by dot. Usually one; more after concurrent
   // writes. A key whose heads are all tombstones is absent; a key with no heads is erased.
   // Nodes stay put: the indexes and a join's scratch space point at them.
+  // The key's bytes follow the node in its one allocation (NewKeyState): a lookup that lands
+  // on the node finds the key in the same cache lines, and a key too long for a string's
+  // inline buffer ("workload/w-12345") costs no second allocation.
   struct KeyState {
-    std::string key;
+    std::string_view key;
     Heads heads;
     bool erased = false;   // out of the key index; freed by the next DropErased
     uint32_t touched = 0;  // during a Join: 1 + its JoinTracker slot once touched, else 0
   };
+  struct KeyStateDeleter {
+    void operator()(KeyState* node) const;
+  };
   using KeyRef = KeyState*;
-  using Nodes = std::vector<std::unique_ptr<KeyState>>;
+  using Nodes = std::vector<std::unique_ptr<KeyState, KeyStateDeleter>>;
+  static std::unique_ptr<KeyState, KeyStateDeleter> NewKeyState(std::string_view key);
   // A key one join touched and what it showed before (see JoinTracker in aw_lww_map.cc).
   struct TouchedKey {
     KeyRef node = nullptr;

@@ -67,7 +67,9 @@ Delta AwLwwMap::State() const {
   Delta out;
   out.entries.reserve(entry_count_);
   for (const auto& node : Ordered()) {
-    for (const Entry& e : node->heads) out.entries.push_back(KeyedEntry{node->key, e});
+    for (const Entry& e : node->heads) {
+      out.entries.push_back(KeyedEntry{std::string(node->key), e});
+    }
   }
   out.context = context_;
   out.full_state = true;
@@ -119,7 +121,7 @@ std::string AwLwwMap::CheckInvariants() const {
       if (node->erased) continue;
       ++live_nodes;
       if (key_index_.Find(node->key, Hash(node->key)) != node.get()) {
-        return "key " + node->key + " not indexed";
+        return "key " + std::string(node->key) + " not indexed";
       }
     }
   }
@@ -127,7 +129,7 @@ std::string AwLwwMap::CheckInvariants() const {
   const Nodes& ordered = Ordered();
   for (size_t k = 0; k < ordered.size(); ++k) {
     const auto& node = ordered[k];
-    const std::string& key = node->key;
+    const std::string key(node->key);
     const KeyState& state = *node;
     if (k > 0 && !(ordered[k - 1]->key < key)) return "keys out of order at " + key;
     if (state.heads.empty()) return "key " + key + " has no heads";
