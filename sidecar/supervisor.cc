@@ -432,15 +432,26 @@ void Supervisor::DrainWorkload(const std::string& name, uint8_t change,
     }
   }
   const bool unindexed = (change & kWasUndeclared) != 0;
-  if (!children_.contains(name) && map_.Contains(RecordKey(kWorkloadPrefix, name))) {
+  if (!children_.contains(name)) {
     // Most changes are to workloads another member owns, with no child here: reconciling one
     // would find nothing to do, so its owner record alone settles the index. (An unreadable
     // declaration counts as declared here; no member can run it.)
     std::optional<OwnerRecord> owner = ReadOwner(name);
     if (owner && owner->owner != options_.name) {
-      IndexOwner(name, &owner->owner, unindexed);
-      if (workload_observer_) observed->insert(name);
-      return;
+      if ((change & kDeclarationChanged) == 0) {
+        // The declaration is as it was: declared if and only if indexed (the index holds
+        // exactly the declared workloads), with no need to look it up.
+        auto from = IndexedUnder(name);
+        if (from != by_owner_.end()) {
+          if (from->first != owner->owner) Reindex(name, from, &owner->owner);
+          if (workload_observer_) observed->insert(name);
+          return;
+        }
+      } else if (map_.Contains(RecordKey(kWorkloadPrefix, name))) {
+        IndexOwner(name, &owner->owner, unindexed);
+        if (workload_observer_) observed->insert(name);
+        return;
+      }
     }
   }
   std::optional<WorkloadRecord> rec = ReadPlacement(name);

@@ -298,6 +298,11 @@ class Supervisor {
   // none), or unindexes it when `owner` is null (not declared). `unindexed`: the caller knows
   // `name` is not indexed (its declaration was absent), so no previous owner is looked for.
   void IndexOwner(const std::string& name, const std::string* owner, bool unindexed = false);
+  using OwnerSets = std::map<std::string, NameSet, std::less<>>;
+  // The set of by_owner_ that indexes `name`, or by_owner_.end().
+  OwnerSets::iterator IndexedUnder(const std::string& name);
+  // Moves `name` from the set `from` (end(): none) to `owner`'s (null: none).
+  void Reindex(const std::string& name, OwnerSets::iterator from, const std::string* owner);
   void MaybeFinishShutdown();
 
   // supervisor_api.cc
@@ -382,7 +387,7 @@ class Supervisor {
   // Declared workloads by owner ("" while a workload has no owner record), and their number.
   // Hash sets: a workload whose records change is looked up in them on every change; callers
   // that need an order sort.
-  std::map<std::string, NameSet, std::less<>> by_owner_;
+  OwnerSets by_owner_;
   size_t indexed_ = 0;
   mutable std::map<std::string, size_t, std::less<>> load_view_;
   std::unordered_map<std::string, Clock::TimePoint> orphaned_since_;

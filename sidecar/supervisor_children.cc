@@ -80,12 +80,23 @@ void Supervisor::IndexOwner(const std::string& name, const std::string* owner, b
     auto same = by_owner_.find(*owner);
     if (same != by_owner_.end() && same->second.contains(name)) return;  // unchanged
   }
-  // The previous owner, if any, is one of the few owners indexed.
-  for (auto it = by_owner_.begin(); it != by_owner_.end() && !unindexed; ++it) {
-    if (!it->second.erase(name)) continue;
+  Reindex(name, unindexed ? by_owner_.end() : IndexedUnder(name), owner);
+}
+
+Supervisor::OwnerSets::iterator Supervisor::IndexedUnder(const std::string& name) {
+  // One of the few owners indexed.
+  for (auto it = by_owner_.begin(); it != by_owner_.end(); ++it) {
+    if (it->second.contains(name)) return it;
+  }
+  return by_owner_.end();
+}
+
+void Supervisor::Reindex(const std::string& name, OwnerSets::iterator from,
+                         const std::string* owner) {
+  if (from != by_owner_.end()) {
+    from->second.erase(name);
     --indexed_;
-    if (it->second.empty()) by_owner_.erase(it);
-    break;
+    if (from->second.empty()) by_owner_.erase(from);
   }
   orphaned_since_.erase(name);
   if (owner == nullptr || *owner != options_.name) failover_since_.erase(name);
