@@ -11,8 +11,9 @@
 //                           included) until every workload runs again and every survivor's map
 //                           holds every survivor's writes (takeovers and statuses replicated)
 //   bytes_per_workload      heap bytes per declared workload that the core of the member killed
-//                           above held: what its destruction frees (mallinfo2), its CRDT map
-//                           with every record, its indexes and its children; not the fakes
+//                           above held: what its destruction frees (mallinfo2: the arena's
+//                           chunks and the blocks malloc maps apart, which big tables are), its
+//                           CRDT map with every record, its indexes and its children; not the fakes
 //                           that stand in for the disk and the OS (the in-memory store's log,
 //                           the fake runner's process table)
 //   cluster_heap_per_workload  the whole simulation's heap growth per workload per member,
@@ -43,7 +44,12 @@ double CpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-size_t HeapBytes() { return mallinfo2().uordblks; }
+// In use: the arena's chunks and the blocks malloc maps on their own (big vectors and tables;
+// uordblks alone misses them).
+size_t HeapBytes() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
 
 // Tells `perf record --control fifo:PATH` to start or stop sampling (HERD_BENCH_PERF_CTL).
 void PerfControl(const char* command) {
