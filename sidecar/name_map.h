@@ -11,7 +11,8 @@
 // 1/8.
 //
 // Inserting or erasing may move other entries: it invalidates iterators and references to
-// entries (keep values that must stay put behind a pointer). Iteration order is the table's:
+// entries (keep values that must stay put behind a pointer), and a name passed in must not be
+// one the same table holds (copy it first). Iteration order is the table's:
 // deterministic for one sequence of inserts and erases, and otherwise unspecified.
 // Single-threaded.
 #pragma once
