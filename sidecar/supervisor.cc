@@ -390,7 +390,10 @@ void Supervisor::DrainChanges() {
       // member's own writes while reconciling) is in the next batch.
       NameMap<uint8_t> batch;
       std::swap(batch, changed_workloads_);
-      for (const auto& [name, change] : batch) DrainWorkload(name, change, &observed);
+      for (const auto& [name, change] : batch) {
+        DrainWorkload(name, change);
+        if (workload_observer_) observed.insert(name);
+      }
       continue;
     }
     std::string key = std::move(changed_.extract(changed_.begin()).value());
@@ -420,19 +423,16 @@ void Supervisor::DrainChanges() {
   for (const std::string& name : observed) workload_observer_(name);
 }
 
-void Supervisor::DrainWorkload(const std::string& name, uint8_t change,
-                               std::set<std::string>* observed) {
-  if (change == kStatusChanged && !children_.contains(name)) {
+void Supervisor::DrainWorkload(const std::string& name, uint8_t change) {
+  const bool has_child = children_.contains(name);
+  if (change == kStatusChanged && !has_child) {
     // Another member's status of a workload this member neither runs nor owns: nothing
     // here depends on it (only the owner's ShouldRun reads a status), so nothing is read.
     auto mine = by_owner_.find(options_.name);
-    if (mine == by_owner_.end() || !mine->second.contains(name)) {
-      if (workload_observer_) observed->insert(name);
-      return;
-    }
+    if (mine == by_owner_.end() || !mine->second.contains(name)) return;
   }
   const bool unindexed = (change & kWasUndeclared) != 0;
-  if (!children_.contains(name)) {
+  if (!has_child) {
     // Most changes are to workloads another member owns, with no child here: reconciling one
     // would find nothing to do, so its owner record alone settles the index. (An unreadable
     // declaration counts as declared here; no member can run it.)
@@ -444,12 +444,10 @@ void Supervisor::DrainWorkload(const std::string& name, uint8_t change,
         auto from = IndexedUnder(name);
         if (from != by_owner_.end()) {
           if (from->first != owner->owner) Reindex(name, from, &owner->owner);
-          if (workload_observer_) observed->insert(name);
           return;
         }
       } else if (map_.Contains(RecordKey(kWorkloadPrefix, name))) {
         IndexOwner(name, &owner->owner, unindexed);
-        if (workload_observer_) observed->insert(name);
         return;
       }
     }
@@ -457,7 +455,6 @@ void Supervisor::DrainWorkload(const std::string& name, uint8_t change,
   std::optional<WorkloadRecord> rec = ReadPlacement(name);
   IndexOwner(name, rec ? &rec->owner : nullptr, unindexed);
   Reconcile(name, rec);
-  if (workload_observer_) observed->insert(name);
 }
 
 void Supervisor::SetDeclaredMembers(const std::map<std::string, std::string>& members) {

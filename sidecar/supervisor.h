@@ -232,7 +232,7 @@ class Supervisor {
   void OnDiff(const crdt::Diff& diff);
   void DrainChanges();
   // Indexes and reconciles workload `name`, whose records changed (`change`: ChangeBits).
-  void DrainWorkload(const std::string& name, uint8_t change, std::set<std::string>* observed);
+  void DrainWorkload(const std::string& name, uint8_t change);
   // supervisor_metrics.cc: bookkeeping for Counters and PhaseCounts, each O(1) or O(log n).
   void CountStatusPhase(const StatusView& status, int delta);
   void CountSent(PeerMessageType type, size_t bytes);
