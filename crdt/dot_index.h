@@ -1,23 +1,24 @@
 // DotIndex<V>: which value (for AwLwwMap, which key) holds each live dot, with O(1) lookups and,
-// per replica, the live counters in ascending order for range walks (anti-entropy, garbage
-// collection, joins of contexts that carry version-vector ranges).
+// per replica, range walks in counter order (anti-entropy, garbage collection, joins of contexts
+// that carry version-vector ranges).
 //
-// Lookups go through an open-addressing hash table (one probe sequence in one array: a cache
-// miss or two per lookup, no allocation per dot). The ordered view is a vector of counters per
-// replica: appends are almost always in counter order (a replica's own writes, deltas received in
-// order), so the vector stays sorted; an out-of-order append marks it unsorted and the next range
-// walk sorts it once. An erased counter lingers in the vector (walks skip it) and is noted in a
-// second vector; once those outnumber the live ones, both are sorted and the erased ones
-// subtracted in one sequential pass. Amortized O(1) per insert or erase, and compaction touches
-// no hash buckets.
+// A replica issues its counters one after another, and its dots arrive in that order too (its
+// own writes, its deltas, a log replayed), so the index is laid out by counter: a page holds a
+// replica's live dots among 64 consecutive counters, as a bitmap and the values in counter
+// order (a dot's value sits at the rank of its bit). Pages live in an open-addressing hash
+// table keyed by (replica, page number), small enough to stay in cache (one slot per 64
+// counters). A run of writes or of a delta's entries lands in one page after another: each
+// lookup, insert or walk step touches the page the previous one touched, where a hash table of
+// dots sent every dot to a random slot (a cache miss apiece). A range walk visits the pages of
+// its range in order: one probe per 64 counters, then the live dots of each.
 //
-// Internal to herd::crdt. Single-threaded; walks may sort or compact the (mutable) vectors, so
-// even const walks must not run concurrently with anything else.
+// Internal to herd::crdt. Single-threaded.
 #pragma once
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <map>
 #include <utility>
 #include <vector>
@@ -43,14 +44,27 @@ class FlatDotMap {
   }
 
   bool Insert(const Dot& d, V value) {
+    bool added = false;
+    V& slot = FindOrAdd(d, &added);
+    if (added) slot = std::move(value);
+    return added;
+  }
+
+  // The value of `d`, added (value-initialized) when absent; `added` tells which. The reference
+  // is valid until the next insert or erase.
+  V& FindOrAdd(const Dot& d, bool* added) {
     if ((size_ + 1) * 8 > slots_.size() * 7) Resize(slots_.empty() ? 16 : slots_.size() * 2);
     size_t i = Home(d);
     for (; slots_[i].dot.counter != 0; i = (i + 1) & mask_) {
-      if (slots_[i].dot == d) return false;
+      if (slots_[i].dot == d) {
+        *added = false;
+        return slots_[i].value;
+      }
     }
-    slots_[i] = Slot{d, std::move(value)};
+    slots_[i] = Slot{d, V{}};
     ++size_;
-    return true;
+    *added = true;
+    return slots_[i].value;
   }
 
   bool Erase(const Dot& d) {
@@ -116,31 +130,48 @@ class FlatDotMap {
 template <typename V>
 class DotIndex {
  public:
-  V* Find(const Dot& d) { return map_.Find(d); }
-  const V* Find(const Dot& d) const { return map_.Find(d); }
-  size_t size() const { return map_.size(); }
+  V* Find(const Dot& d) { return const_cast<V*>(std::as_const(*this).Find(d)); }
+  const V* Find(const Dot& d) const {
+    const Page* page = pages_.Find(PageKey(d.replica, d.counter >> kPageBits));
+    if (page == nullptr) return nullptr;
+    const uint64_t bit = Bit(d.counter);
+    if ((page->bits & bit) == 0) return nullptr;
+    return &page->values[Rank(page->bits, bit)];
+  }
+  size_t size() const { return size_; }
 
   // Adds `d`; returns false (and changes nothing) when it is already present or has counter 0.
   bool Insert(const Dot& d, V value) {
-    if (d.counter == 0 || !map_.Insert(d, std::move(value))) return false;
-    Counters& c = replicas_[d.replica];
-    if (!c.list.empty() && d.counter <= c.list.back()) c.sorted = false;
-    c.list.push_back(d.counter);
-    ++c.live;
+    if (d.counter == 0) return false;
+    const uint64_t number = d.counter >> kPageBits;
+    bool added = false;
+    Page& page = pages_.FindOrAdd(PageKey(d.replica, number), &added);
+    const uint64_t bit = Bit(d.counter);
+    if ((page.bits & bit) != 0) return false;
+    page.values.insert(page.values.begin() + static_cast<std::ptrdiff_t>(Rank(page.bits, bit)),
+                       std::move(value));
+    page.bits |= bit;
+    ++size_;
+    auto [it, first] = replicas_.try_emplace(d.replica, Span{number, number, 0});
+    Span& span = it->second;
+    span.first_page = std::min(span.first_page, number);
+    span.last_page = std::max(span.last_page, number);
+    ++span.live;
     return true;
   }
 
   // Removes `d`; returns false when it was absent.
   bool Erase(const Dot& d) {
-    if (!map_.Erase(d)) return false;
+    const Dot key = PageKey(d.replica, d.counter >> kPageBits);
+    Page* page = pages_.Find(key);
+    const uint64_t bit = Bit(d.counter);
+    if (page == nullptr || (page->bits & bit) == 0) return false;
+    page->values.erase(page->values.begin() + static_cast<std::ptrdiff_t>(Rank(page->bits, bit)));
+    page->bits &= ~bit;
+    if (page->bits == 0) pages_.Erase(key);
+    --size_;
     auto it = replicas_.find(d.replica);
-    Counters& c = it->second;
-    if (--c.live == 0) {
-      replicas_.erase(it);
-      return true;
-    }
-    c.erased.push_back(d.counter);
-    if (c.erased.size() > c.live + 16) Tidy(&c);
+    if (--it->second.live == 0) replicas_.erase(it);
     return true;
   }
 
@@ -150,15 +181,22 @@ class DotIndex {
   void ForEachInRange(ReplicaId r, uint64_t lo, uint64_t hi, Fn&& fn) const {
     auto rit = replicas_.find(r);
     if (rit == replicas_.end() || lo >= hi) return;
-    Counters& c = rit->second;
-    if (!c.sorted) Tidy(&c);
-    uint64_t prev = 0;
-    for (auto it = std::upper_bound(c.list.begin(), c.list.end(), lo);
-         it != c.list.end() && *it <= hi; ++it) {
-      if (*it == prev) continue;
-      prev = *it;
-      const Dot d{r, *it};
-      if (const V* v = map_.Find(d)) fn(d, *v);
+    const Span& span = rit->second;
+    const uint64_t first = std::max((lo + 1) >> kPageBits, span.first_page);
+    const uint64_t last = std::min(hi >> kPageBits, span.last_page);
+    for (uint64_t number = first; number <= last; ++number) {
+      const Page* page = pages_.Find(PageKey(r, number));
+      if (page == nullptr) continue;
+      const uint64_t base = number << kPageBits;
+      uint64_t bits = page->bits;
+      // Trim the counters outside (lo, hi] off the page's first and last.
+      if (base <= lo) bits &= ~uint64_t{0} << (lo - base + 1);  // lo - base < 63
+      if (hi - base < 63) bits &= (uint64_t{2} << (hi - base)) - 1;
+      for (; bits != 0; bits &= bits - 1) {
+        const uint64_t bit = bits & -bits;
+        fn(Dot{r, base + static_cast<uint64_t>(std::countr_zero(bits))},
+           page->values[Rank(page->bits, bit)]);
+      }
     }
   }
 
@@ -166,35 +204,35 @@ class DotIndex {
   std::vector<ReplicaId> Replicas() const {
     std::vector<ReplicaId> out;
     out.reserve(replicas_.size());
-    for (const auto& [r, c] : replicas_) out.push_back(r);
+    for (const auto& [r, span] : replicas_) out.push_back(r);
     return out;
   }
 
  private:
-  struct Counters {
-    std::vector<uint64_t> list;    // live counters plus erased ones not yet compacted
-    std::vector<uint64_t> erased;  // counters erased since the last compaction
+  static constexpr unsigned kPageBits = 6;  // 64 counters a page: one bit each in `bits`
+  struct Page {
+    uint64_t bits = 0;      // bit i: counter (page number * 64 + i) is live
+    std::vector<V> values;  // the live ones' values, in counter order
+  };
+  // Per replica with live dots: the lowest and highest page numbers it had since (bounds for
+  // walks), and its live dots.
+  struct Span {
+    uint64_t first_page = 0;
+    uint64_t last_page = 0;
     size_t live = 0;
-    bool sorted = true;
   };
 
-  // Sorts the list and subtracts the erased counters (as multisets: a counter inserted again
-  // after an erase stays).
-  static void Tidy(Counters* c) {
-    if (!c->sorted) std::sort(c->list.begin(), c->list.end());
-    c->sorted = true;
-    if (c->erased.empty()) return;
-    std::sort(c->erased.begin(), c->erased.end());
-    std::vector<uint64_t> kept;
-    kept.reserve(c->live + c->live / 4);
-    std::set_difference(c->list.begin(), c->list.end(), c->erased.begin(), c->erased.end(),
-                        std::back_inserter(kept));
-    c->list.swap(kept);
-    c->erased.clear();
+  // The page table's key: a counter of 0 marks an empty slot, so page numbers count from 1.
+  static Dot PageKey(ReplicaId r, uint64_t number) { return Dot{r, number + 1}; }
+  static uint64_t Bit(uint64_t counter) { return uint64_t{1} << (counter & 63); }
+  // Where the value of the dot at `bit` sits among the page's values.
+  static size_t Rank(uint64_t bits, uint64_t bit) {
+    return static_cast<size_t>(std::popcount(bits & (bit - 1)));
   }
 
-  FlatDotMap<V> map_;
-  mutable std::map<ReplicaId, Counters> replicas_;
+  FlatDotMap<Page> pages_;
+  std::map<ReplicaId, Span> replicas_;
+  size_t size_ = 0;
 };
 
 }  // namespace herd::crdt
