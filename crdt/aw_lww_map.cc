@@ -97,8 +97,9 @@ std::unique_ptr<AwLwwMap::KeyState, AwLwwMap::KeyStateDeleter> AwLwwMap::NewKeyS
   void* memory = ::operator new(sizeof(KeyState) + key.size());
   char* bytes = static_cast<char*>(memory) + sizeof(KeyState);
   if (!key.empty()) std::memcpy(bytes, key.data(), key.size());
-  return std::unique_ptr<KeyState, KeyStateDeleter>(
-      new (memory) KeyState{std::string_view(bytes, key.size())});
+  auto* node = new (memory) KeyState();
+  node->key = std::string_view(bytes, key.size());
+  return std::unique_ptr<KeyState, KeyStateDeleter>(node);
 }
 
 void AwLwwMap::KeyStateDeleter::operator()(KeyState* node) const {
