@@ -427,16 +427,17 @@ void Supervisor::DrainWorkload(const std::string& name, uint8_t change) {
   const bool has_child = children_.contains(name);
   if (change == kStatusChanged && !has_child) {
     // Another member's status of a workload this member neither runs nor owns: nothing
-    // here depends on it (only the owner's ShouldRun reads a status), so nothing is read.
+    // here depends on it (only the owner's Reconcile reads a status), so nothing is read.
     auto mine = by_owner_.find(options_.name);
     if (mine == by_owner_.end() || !mine->second.contains(name)) return;
   }
   const bool unindexed = (change & kWasUndeclared) != 0;
+  std::optional<OwnerRecord> owner;  // read when there is no child (then not read again)
   if (!has_child) {
     // Most changes are to workloads another member owns, with no child here: reconciling one
     // would find nothing to do, so its owner record alone settles the index. (An unreadable
     // declaration counts as declared here; no member can run it.)
-    std::optional<OwnerRecord> owner = ReadOwner(name);
+    owner = ReadOwner(name);
     if (owner && owner->owner != options_.name) {
       if ((change & kDeclarationChanged) == 0) {
         // The declaration is as it was: declared if and only if indexed (the index holds
@@ -452,7 +453,7 @@ void Supervisor::DrainWorkload(const std::string& name, uint8_t change) {
       }
     }
   }
-  std::optional<WorkloadRecord> rec = ReadPlacement(name);
+  std::optional<WorkloadRecord> rec = ReadPlacement(name, has_child ? nullptr : &owner);
   IndexOwner(name, rec ? &rec->owner : nullptr, unindexed);
   Reconcile(name, rec);
 }

@@ -249,14 +249,23 @@ class Supervisor {
   // The same, with the workload's record as ReadWorkload(name) returns it now.
   void Reconcile(const std::string& name, const std::optional<WorkloadRecord>& rec);
   void ReconcileAll();
-  bool ShouldRun(const std::string& name, const WorkloadRecord& rec) const;
-  bool IsFinished(const std::string& name, const WorkloadRecord& rec) const;
+  // Whether this member should run `rec` now, but for its status: it owns it, has joined, is
+  // not shutting down, may run (MayRun) and is not moving it away.
+  bool MayRunHere(const std::string& name, const WorkloadRecord& rec) const;
+  // Whether the status record (its bytes, as the map holds them) says `rec`'s generation has
+  // finished: a finished workload stays finished (Horde #4).
+  static bool Finished(std::optional<std::string_view> status, const WorkloadRecord& rec);
+  bool IsFinished(const std::string& name, const WorkloadRecord& rec) const {
+    return Finished(StatusBytes(name), rec);
+  }
   // Starts wait in a queue drained a batch per event-loop turn, so that a bulk apply never
   // holds the loop (heartbeats, peer messages, API calls) for long: a member that stalls past
   // the heartbeat deadline looks dead to its peers.
   void QueueStart(const std::string& name);
   void StartQueued();
-  void StartChild(const std::string& name, const WorkloadRecord& rec);
+  // `status`: the workload's status record as the map holds it now (StatusBytes).
+  void StartChild(const std::string& name, const WorkloadRecord& rec,
+                  std::optional<std::string_view> status);
   void StopChild(const std::string& name, Child& child, StopReason reason);
   void AfterExit(const std::string& name, Child& child, const ChildExit& exit);
   void AfterCrash(const std::string& name, Child& child, const WorkloadRecord& rec,
@@ -272,7 +281,7 @@ class Supervisor {
   // HasSeenAllOf the alive peers, by the contexts DeltaSync holds from their acks and
   // heartbeats.
   bool CaughtUp() const;
-  // ShouldRun's member-wide terms: declared, and with quorum (not rejoining) if the strategy
+  // MayRunHere's member-wide terms: declared, and with quorum (not rejoining) if the strategy
   // needs it.
   bool MayRun() const;
   void ScanOrphans();
@@ -281,13 +290,19 @@ class Supervisor {
   void TakeOver(const std::string& name, const WorkloadRecord& rec);
   void HandOff(const std::string& name, const WorkloadRecord& rec, const std::string& to);
   Placement PlacementFor(const std::string& excluded) const;
-  std::optional<WorkloadRecord> ReadWorkload(const std::string& name,
-                                             SpecBytes spec_bytes = SpecBytes::kCopy) const;
+  // `owner`: the owner record as the caller just read it (ReadOwner), not read again.
+  std::optional<WorkloadRecord> ReadWorkload(
+      const std::string& name, SpecBytes spec_bytes = SpecBytes::kCopy,
+      const std::optional<OwnerRecord>* owner = nullptr) const;
   // ReadWorkload without the spec: what placement, indexing and Reconcile read.
-  std::optional<WorkloadRecord> ReadPlacement(const std::string& name) const {
-    return ReadWorkload(name, SpecBytes::kSkip);
+  std::optional<WorkloadRecord> ReadPlacement(
+      const std::string& name, const std::optional<OwnerRecord>* owner = nullptr) const {
+    return ReadWorkload(name, SpecBytes::kSkip, owner);
   }
   std::optional<StatusRecord> ReadStatus(const std::string& name) const;
+  // The status record's bytes (valid until the map's next change): one lookup for the readers
+  // that decode it more than one way.
+  std::optional<std::string_view> StatusBytes(const std::string& name) const;
   // The same as a view into the map (valid until its next change): no copies.
   std::optional<StatusView> ReadStatusView(const std::string& name,
                                            StatusFields fields = StatusFields::kAll) const;

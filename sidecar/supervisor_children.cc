@@ -21,8 +21,9 @@ std::chrono::milliseconds ShutdownTimeout(const WorkloadSpec& spec) {
 
 }  // namespace
 
-std::optional<WorkloadRecord> Supervisor::ReadWorkload(const std::string& name,
-                                                       SpecBytes spec_bytes) const {
+std::optional<WorkloadRecord> Supervisor::ReadWorkload(
+    const std::string& name, SpecBytes spec_bytes,
+    const std::optional<OwnerRecord>* owner_read) const {
   std::optional<std::string_view> v = map_.Get(RecordKey(kWorkloadPrefix, name));
   if (!v) return std::nullopt;
   Result<WorkloadRecord> rec = DecodeWorkload(*v, spec_bytes);
@@ -33,7 +34,12 @@ std::optional<WorkloadRecord> Supervisor::ReadWorkload(const std::string& name,
   }
   rec->owner.clear();
   rec->epoch = 0;
-  if (std::optional<OwnerRecord> owner = ReadOwner(name)) {
+  if (owner_read != nullptr) {
+    if (*owner_read) {
+      rec->owner = (*owner_read)->owner;
+      rec->epoch = (*owner_read)->epoch;
+    }
+  } else if (std::optional<OwnerRecord> owner = ReadOwner(name)) {
     rec->owner = std::move(owner->owner);
     rec->epoch = owner->epoch;
   }
@@ -58,9 +64,13 @@ void Supervisor::WriteOwner(const std::string& name, const std::string& owner, u
   Write(RecordKey(kOwnerPrefix, name), EncodeOwner(OwnerRecord{owner, epoch}));
 }
 
+std::optional<std::string_view> Supervisor::StatusBytes(const std::string& name) const {
+  return map_.Get(RecordKey(kStatusPrefix, name));
+}
+
 std::optional<StatusView> Supervisor::ReadStatusView(const std::string& name,
                                                      StatusFields fields) const {
-  std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name));
+  std::optional<std::string_view> v = StatusBytes(name);
   if (!v) return std::nullopt;
   Result<StatusView> s = DecodeStatusView(*v, fields);
   if (!s.ok()) return std::nullopt;
@@ -107,16 +117,16 @@ void Supervisor::Reindex(const std::string& name, OwnerSets::iterator from,
   }
 }
 
-bool Supervisor::IsFinished(const std::string& name, const WorkloadRecord& rec) const {
-  std::optional<StatusView> s = ReadStatusView(name, StatusFields::kHead);
-  return s && s->generation == rec.generation && IsFinal(s->phase);
+bool Supervisor::Finished(std::optional<std::string_view> status, const WorkloadRecord& rec) {
+  if (!status) return false;
+  Result<StatusView> s = DecodeStatusView(*status, StatusFields::kHead);
+  return s.ok() && s->generation == rec.generation && IsFinal(s->phase);
 }
 
-bool Supervisor::ShouldRun(const std::string& name, const WorkloadRecord& rec) const {
+bool Supervisor::MayRunHere(const std::string& name, const WorkloadRecord& rec) const {
   if (rec.owner != options_.name || !joined_ || shutting_down_) return false;
   if (!MayRun()) return false;  // removed, or without quorum: stop our copies
-  if (planned_moves_.count(name) > 0) return false;
-  return !IsFinished(name, rec);
+  return planned_moves_.count(name) == 0;
 }
 
 void Supervisor::ReconcileAll() {
@@ -154,7 +164,11 @@ void Supervisor::Reconcile(const std::string& name, const std::optional<Workload
     if (o && o->owner == options_.name) Write(RecordKey(kOwnerPrefix, name), std::nullopt);
     return;
   }
-  const bool run = ShouldRun(name, *rec);
+  // The status is read once, and only for a workload this member may run.
+  const bool here = MayRunHere(name, *rec);
+  const std::optional<std::string_view> status_bytes =
+      here ? StatusBytes(name) : std::optional<std::string_view>();
+  const bool run = here && !Finished(status_bytes, *rec);
   if (child == nullptr) {
     if (run) QueueStart(name);
     return;
@@ -181,8 +195,13 @@ void Supervisor::Reconcile(const std::string& name, const std::optional<Workload
         // A concurrent owner's status can win the status key's LWW over this owner's (two
         // applies that picked different owners: the loser stopped its copy, but its Running
         // status stayed, with its pid). The owner that runs the child restores its own.
-        std::optional<StatusView> s = ReadStatusView(name, StatusFields::kHead);
-        if (!s || s->owner != options_.name || s->epoch != rec->epoch || s->pid != child->pid) {
+        bool ours = false;
+        if (status_bytes) {
+          Result<StatusView> s = DecodeStatusView(*status_bytes, StatusFields::kHead);
+          ours =
+              s.ok() && s->owner == options_.name && s->epoch == rec->epoch && s->pid == child->pid;
+        }
+        if (!ours) {
           WriteStatus(name, *rec, Phase::kRunning, child, "");
         }
       }
@@ -223,23 +242,28 @@ void Supervisor::StartQueued() {
     auto it = children_.find(name);
     if (it != children_.end() && it->second->state != Child::State::kIdle) continue;
     std::optional<WorkloadRecord> rec = ReadWorkload(name);
-    if (!rec || !ShouldRun(name, *rec)) {
+    const bool here = rec && MayRunHere(name, *rec);
+    const std::optional<std::string_view> status =
+        here ? StatusBytes(name) : std::optional<std::string_view>();
+    if (!here || Finished(status, *rec)) {
       if (it != children_.end()) children_.erase(it);
       continue;
     }
-    StartChild(name, *rec);
+    StartChild(name, *rec, status);
   }
   if (!start_queue_.empty() && start_timer_ == 0) {
     start_timer_ = After(Clock::Duration::zero(), [this] { StartQueued(); });
   }
 }
 
-void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec) {
+void Supervisor::StartChild(const std::string& name, const WorkloadRecord& rec,
+                            std::optional<std::string_view> status) {
   auto& slot = children_[name];
   if (!slot) {
     slot = std::make_unique<Child>();
-    if (std::optional<StatusView> s = ReadStatusView(name); s && s->generation == rec.generation) {
-      slot->tracker.set_restarts(s->restarts);
+    if (status) {
+      Result<StatusView> s = DecodeStatusView(*status);
+      if (s.ok() && s->generation == rec.generation) slot->tracker.set_restarts(s->restarts);
     }
   }
   Child& child = *slot;
