@@ -13,16 +13,17 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string_view>
 #include <vector>
+
+#include "common/hash.h"
 
 namespace herd::crdt {
 
 template <typename Node>
 class KeyIndex {
  public:
-  static uint64_t Hash(std::string_view key) { return std::hash<std::string_view>()(key); }
+  static uint64_t Hash(std::string_view key) { return HashBytes(key); }
 
   size_t size() const { return size_; }
 

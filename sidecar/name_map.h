@@ -19,12 +19,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/hash.h"
 
 namespace herd::sidecar {
 
@@ -110,7 +111,7 @@ class NameMap {
 
  private:
   static constexpr size_t kNone = SIZE_MAX;
-  static uint64_t Hash(std::string_view name) { return std::hash<std::string_view>()(name); }
+  static uint64_t Hash(std::string_view name) { return HashBytes(name); }
   // The hash's low bits, which give the home slot of any table below 2^31 slots.
   static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash) | 0x80000000u; }
 
