@@ -108,6 +108,8 @@ class NameMap {
     return 1;
   }
   void erase(iterator it) { EraseAt(it.i_); }
+  // Removes every entry and frees the table.
+  void clear() { *this = NameMap(); }
 
  private:
   static constexpr size_t kNone = SIZE_MAX;

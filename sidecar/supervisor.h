@@ -28,7 +28,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -405,7 +404,7 @@ class Supervisor {
   OwnerSets by_owner_;
   size_t indexed_ = 0;
   mutable std::map<std::string, size_t, std::less<>> load_view_;
-  std::unordered_map<std::string, Clock::TimePoint> orphaned_since_;
+  NameMap<Clock::TimePoint> orphaned_since_;
   std::map<std::string, std::string> planned_moves_;  // workload -> target, not yet moved
   size_t moves_in_flight_ = 0;
   // For the metrics (Counters, PhaseCounts): workloads by the phase of their status record,
@@ -415,7 +414,7 @@ class Supervisor {
   std::array<size_t, kPhaseCount> status_phases_{};
   std::map<std::string, Clock::TimePoint, std::less<>> last_heard_;
   std::deque<std::pair<uint64_t, Clock::TimePoint>> delta_sent_at_;
-  std::unordered_map<std::string, Clock::TimePoint> failover_since_;
+  NameMap<Clock::TimePoint> failover_since_;
   std::set<std::string, std::less<>> repair_next_;
 
  public:

@@ -530,7 +530,8 @@ void Supervisor::ScanOrphans() {
       delay = options_.heartbeat_interval * 2 +
               (spec.ok() ? Clock::Duration(ShutdownTimeout(*spec)) : Clock::Duration::zero());
     }
-    auto [since, inserted] = orphaned_since_.try_emplace(name, now);
+    auto [since, inserted] = orphaned_since_.try_emplace(name);
+    if (inserted) since->second = now;
     // by_owner_ is re-indexed when the event's changes drain, so a second scan in the same
     // event (OnTick's, after OnViewChanged's) still lists what this member just took over.
     if (now - since->second >= delay && rec->owner != options_.name) {

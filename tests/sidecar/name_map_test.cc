@@ -104,6 +104,12 @@ TEST(NameMapTest, AgreesWithAMapUnderRandomInsertsAndErases) {
     std::map<std::string, int> listed;
     for (const auto& [name, value] : names) listed[name] = *value;
     EXPECT_EQ(listed, model) << "seed=" << seed;
+    names.clear();
+    EXPECT_TRUE(names.empty());
+    EXPECT_EQ(names.begin(), names.end());
+    EXPECT_FALSE(names.contains("w-1"));
+    names["w-1"] = std::make_unique<int>(1);  // usable again after a clear
+    EXPECT_EQ(*names.find("w-1")->second, 1);
   }
 }
 
