@@ -438,19 +438,21 @@ void Supervisor::DrainWorkload(const std::string& name, uint8_t change) {
     // would find nothing to do, so its owner record alone settles the index. (An unreadable
     // declaration counts as declared here; no member can run it.)
     owner = ReadOwner(name);
-    if (owner && owner->owner != options_.name) {
-      if ((change & kDeclarationChanged) == 0) {
-        // The declaration is as it was: declared if and only if indexed (the index holds
-        // exactly the declared workloads), with no need to look it up.
-        auto from = IndexedUnder(name);
-        if (from != by_owner_.end()) {
-          if (from->first != owner->owner) Reindex(name, from, &owner->owner);
-          return;
-        }
-      } else if (map_.Contains(RecordKey(kWorkloadPrefix, name))) {
-        IndexOwner(name, &owner->owner, unindexed);
+    if (owner && (change & kDeclarationChanged) == 0) {
+      // The declaration is as it was: declared if and only if indexed (the index holds
+      // exactly the declared workloads), with no need to look it up.
+      auto from = IndexedUnder(name);
+      if (from != by_owner_.end()) {
+        if (from->first != owner->owner) Reindex(name, from, &owner->owner);
+        // With no child here, reconciling would at most queue a start (a takeover, or a move
+        // to this member), and StartQueued reads the records and decides anyway.
+        if (MayRunHere(name, owner->owner)) QueueStart(name);
         return;
       }
+    } else if (owner && owner->owner != options_.name &&
+               map_.Contains(RecordKey(kWorkloadPrefix, name))) {
+      IndexOwner(name, &owner->owner, unindexed);
+      return;
     }
   }
   std::optional<WorkloadRecord> rec = ReadPlacement(name, has_child ? nullptr : &owner);

@@ -248,9 +248,9 @@ class Supervisor {
   // The same, with the workload's record as ReadWorkload(name) returns it now.
   void Reconcile(const std::string& name, const std::optional<WorkloadRecord>& rec);
   void ReconcileAll();
-  // Whether this member should run `rec` now, but for its status: it owns it, has joined, is
-  // not shutting down, may run (MayRun) and is not moving it away.
-  bool MayRunHere(const std::string& name, const WorkloadRecord& rec) const;
+  // Whether this member should run workload `name`, owned by `owner`, now, but for its status:
+  // it owns it, has joined, is not shutting down, may run (MayRun) and is not moving it away.
+  bool MayRunHere(const std::string& name, const std::string& owner) const;
   // Whether the status record (its bytes, as the map holds them) says `rec`'s generation has
   // finished: a finished workload stays finished (Horde #4).
   static bool Finished(std::optional<std::string_view> status, const WorkloadRecord& rec);

@@ -123,8 +123,8 @@ bool Supervisor::Finished(std::optional<std::string_view> status, const Workload
   return s.ok() && s->generation == rec.generation && IsFinal(s->phase);
 }
 
-bool Supervisor::MayRunHere(const std::string& name, const WorkloadRecord& rec) const {
-  if (rec.owner != options_.name || !joined_ || shutting_down_) return false;
+bool Supervisor::MayRunHere(const std::string& name, const std::string& owner) const {
+  if (owner != options_.name || !joined_ || shutting_down_) return false;
   if (!MayRun()) return false;  // removed, or without quorum: stop our copies
   return planned_moves_.count(name) == 0;
 }
@@ -165,7 +165,7 @@ void Supervisor::Reconcile(const std::string& name, const std::optional<Workload
     return;
   }
   // The status is read once, and only for a workload this member may run.
-  const bool here = MayRunHere(name, *rec);
+  const bool here = MayRunHere(name, rec->owner);
   const std::optional<std::string_view> status_bytes =
       here ? StatusBytes(name) : std::optional<std::string_view>();
   const bool run = here && !Finished(status_bytes, *rec);
@@ -242,7 +242,7 @@ void Supervisor::StartQueued() {
     auto it = children_.find(name);
     if (it != children_.end() && it->second->state != Child::State::kIdle) continue;
     std::optional<WorkloadRecord> rec = ReadWorkload(name);
-    const bool here = rec && MayRunHere(name, *rec);
+    const bool here = rec && MayRunHere(name, rec->owner);
     const std::optional<std::string_view> status =
         here ? StatusBytes(name) : std::optional<std::string_view>();
     if (!here || Finished(status, *rec)) {
