@@ -347,8 +347,10 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
 }
 
 void Supervisor::OnDiff(const crdt::Diff& d) {
-  auto mark = [this, &d](std::string_view prefix, uint8_t change) {
-    changed_workloads_[d.key.substr(prefix.size())] |= change;
+  auto mark = [this, &d](std::string_view prefix, uint8_t change) -> PendingChange& {
+    PendingChange& pending = changed_workloads_[d.key.substr(prefix.size())];
+    pending.records |= change;
+    return pending;
   };
   if (d.key.starts_with(kStatusPrefix)) {
     // Each value decoded once: counted by phase, and checked for naming this member.
@@ -367,13 +369,19 @@ void Supervisor::OnDiff(const crdt::Diff& d) {
     count(d.new_value, +1);
     mark(kStatusPrefix, names_me ? kOwnStatusChanged : kStatusChanged);
   } else if (d.key.starts_with(kWorkloadPrefix)) {
-    uint8_t& change = changed_workloads_[d.key.substr(kWorkloadPrefix.size())];
+    uint8_t& change = changed_workloads_[d.key.substr(kWorkloadPrefix.size())].records;
     if (!(change & kDeclarationChanged) && d.kind == crdt::DiffKind::kAdded) {
       change |= kWasUndeclared;
     }
     change |= kDeclarationChanged;
   } else if (d.key.starts_with(kOwnerPrefix)) {
-    mark(kOwnerPrefix, kOwnerChanged);
+    // Decoded now, while the value is fresh in the cache: the drain then need not look it up.
+    PendingChange& pending = mark(kOwnerPrefix, kOwnerChanged);
+    pending.owner = 0;
+    if (d.new_value) {
+      Result<OwnerRecord> o = DecodeOwner(*d.new_value);
+      if (o.ok()) pending.owner = InternOwner(o->owner);
+    }
   } else {
     changed_.insert(std::string(d.key));
   }
@@ -388,7 +396,7 @@ void Supervisor::DrainChanges() {
     if (changed_.empty()) {
       // Once per workload however many of its records changed. What changes meanwhile (this
       // member's own writes while reconciling) is in the next batch.
-      NameMap<uint8_t> batch;
+      NameMap<PendingChange> batch;
       std::swap(batch, changed_workloads_);
       for (const auto& [name, change] : batch) {
         DrainWorkload(name, change);
@@ -423,7 +431,17 @@ void Supervisor::DrainChanges() {
   for (const std::string& name : observed) workload_observer_(name);
 }
 
-void Supervisor::DrainWorkload(const std::string& name, uint8_t change) {
+uint8_t Supervisor::InternOwner(std::string_view owner) {
+  for (size_t i = 0; i < owner_names_.size(); ++i) {
+    if (owner_names_[i] == owner) return static_cast<uint8_t>(i + 1);
+  }
+  if (owner_names_.size() >= 255) return 0;
+  owner_names_.emplace_back(owner);
+  return static_cast<uint8_t>(owner_names_.size());
+}
+
+void Supervisor::DrainWorkload(const std::string& name, const PendingChange& pending) {
+  const uint8_t change = pending.records;
   const bool has_child = children_.contains(name);
   if (change == kStatusChanged && !has_child) {
     // Another member's status of a workload this member neither runs nor owns: nothing
@@ -433,29 +451,38 @@ void Supervisor::DrainWorkload(const std::string& name, uint8_t change) {
   }
   const bool unindexed = (change & kWasUndeclared) != 0;
   std::optional<OwnerRecord> owner;  // read when there is no child (then not read again)
+  bool owner_read = false;
   if (!has_child) {
     // Most changes are to workloads another member owns, with no child here: reconciling one
     // would find nothing to do, so its owner record alone settles the index. (An unreadable
-    // declaration counts as declared here; no member can run it.)
-    owner = ReadOwner(name);
-    if (owner && (change & kDeclarationChanged) == 0) {
+    // declaration counts as declared here; no member can run it.) The owner comes from the
+    // change itself when it changed, else from the map.
+    const std::string* owner_name = nullptr;
+    if (pending.owner != 0) {
+      owner_name = &owner_names_[pending.owner - 1];
+    } else {
+      owner = ReadOwner(name);
+      owner_read = true;
+      if (owner) owner_name = &owner->owner;
+    }
+    if (owner_name != nullptr && (change & kDeclarationChanged) == 0) {
       // The declaration is as it was: declared if and only if indexed (the index holds
       // exactly the declared workloads), with no need to look it up.
       auto from = IndexedUnder(name);
       if (from != by_owner_.end()) {
-        if (from->first != owner->owner) Reindex(name, from, &owner->owner);
+        if (from->first != *owner_name) Reindex(name, from, owner_name);
         // With no child here, reconciling would at most queue a start (a takeover, or a move
         // to this member), and StartQueued reads the records and decides anyway.
-        if (MayRunHere(name, owner->owner)) QueueStart(name);
+        if (MayRunHere(name, *owner_name)) QueueStart(name);
         return;
       }
-    } else if (owner && owner->owner != options_.name &&
+    } else if (owner_name != nullptr && *owner_name != options_.name &&
                map_.Contains(RecordKey(kWorkloadPrefix, name))) {
-      IndexOwner(name, &owner->owner, unindexed);
+      IndexOwner(name, owner_name, unindexed);
       return;
     }
   }
-  std::optional<WorkloadRecord> rec = ReadPlacement(name, has_child ? nullptr : &owner);
+  std::optional<WorkloadRecord> rec = ReadPlacement(name, owner_read ? &owner : nullptr);
   IndexOwner(name, rec ? &rec->owner : nullptr, unindexed);
   Reconcile(name, rec);
 }

@@ -230,8 +230,9 @@ class Supervisor {
   void Write(std::string_view key, const std::optional<std::string>& value);
   void OnDiff(const crdt::Diff& diff);
   void DrainChanges();
-  // Indexes and reconciles workload `name`, whose records changed (`change`: ChangeBits).
-  void DrainWorkload(const std::string& name, uint8_t change);
+  struct PendingChange;
+  // Indexes and reconciles workload `name`, whose records changed.
+  void DrainWorkload(const std::string& name, const PendingChange& change);
   // supervisor_metrics.cc: bookkeeping for Counters and PhaseCounts, each O(1) or O(log n).
   void CountStatusPhase(const StatusView& status, int delta);
   void CountSent(PeerMessageType type, size_t bytes);
@@ -377,7 +378,17 @@ class Supervisor {
     kOwnStatusChanged = 8,  // a status naming this member (or unreadable) before or after
     kWasUndeclared = 16,    // the declaration's first change here added it: not indexed yet
   };
-  NameMap<uint8_t> changed_workloads_;  // drained in no set order
+  struct PendingChange {
+    uint8_t records = 0;  // RecordChange bits
+    // The owner record's owner as the last change to it showed (owner_names_[owner - 1]), or
+    // 0: unknown (not changed, removed or unreadable), to be read from the map.
+    uint8_t owner = 0;
+  };
+  NameMap<PendingChange> changed_workloads_;  // drained in no set order
+  // Owner names seen in owner records, for PendingChange::owner: as many as members have
+  // ever owned something, at most 255 (then the rest are read from the map).
+  std::vector<std::string> owner_names_;
+  uint8_t InternOwner(std::string_view owner);
   std::vector<std::function<void()>> durable_waiters_;
   Status last_sync_status_;
   Status append_error_;  // the first failed Append since the last group commit
