@@ -102,7 +102,10 @@ uint64_t Supervisor::NextHlc() { return hlc_.Now(clock_.WallMillis()); }
 
 void Supervisor::Write(std::string_view key, const std::optional<std::string>& value) {
   crdt::DiffCallback on_diff = [this](const crdt::Diff& d) { OnDiff(d); };
-  if (!map_.Write(key, value, NextHlc(), on_diff)) return;
+  writing_ = true;
+  const bool written = map_.Write(key, value, NextHlc(), on_diff);
+  writing_ = false;
+  if (!written) return;
   context_dirty_ = true;
   // Appended with the group commit (Flush), before its fsync and before any peer hears of it;
   // a big batch goes early.
@@ -355,7 +358,8 @@ void Supervisor::OnDiff(const crdt::Diff& d) {
   if (d.key.starts_with(kStatusPrefix)) {
     // Each value decoded once: counted by phase, and checked for naming this member.
     bool names_me = false;
-    auto count = [this, &names_me](std::optional<std::string_view> value, int delta) {
+    bool settled = false;  // kOwnStatusWritten
+    auto count = [&](std::optional<std::string_view> value, int delta) {
       if (!value) return;
       Result<StatusView> s = DecodeStatusView(*value, StatusFields::kHead);
       if (!s.ok()) {
@@ -364,10 +368,13 @@ void Supervisor::OnDiff(const crdt::Diff& d) {
       }
       CountStatusPhase(*s, delta);
       names_me = names_me || s->owner == options_.name;
+      if (delta > 0) settled = writing_ && s->owner == options_.name && !IsFinal(s->phase);
     };
     count(d.old_value, -1);
     count(d.new_value, +1);
-    mark(kStatusPrefix, names_me ? kOwnStatusChanged : kStatusChanged);
+    mark(kStatusPrefix, settled    ? kOwnStatusWritten
+                        : names_me ? kOwnStatusChanged
+                                   : kStatusChanged);
   } else if (d.key.starts_with(kWorkloadPrefix)) {
     uint8_t& change = changed_workloads_[d.key.substr(kWorkloadPrefix.size())].records;
     if (!(change & kDeclarationChanged) && d.kind == crdt::DiffKind::kAdded) {
@@ -442,6 +449,7 @@ uint8_t Supervisor::InternOwner(std::string_view owner) {
 
 void Supervisor::DrainWorkload(const std::string& name, const PendingChange& pending) {
   const uint8_t change = pending.records;
+  if (change == kOwnStatusWritten) return;
   const bool has_child = children_.contains(name);
   if (change == kStatusChanged && !has_child) {
     // Another member's status of a workload this member neither runs nor owns: nothing

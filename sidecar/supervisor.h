@@ -377,6 +377,10 @@ class Supervisor {
     kStatusChanged = 4,     // written by another member, naming another member before and after
     kOwnStatusChanged = 8,  // a status naming this member (or unreadable) before or after
     kWasUndeclared = 16,    // the declaration's first change here added it: not indexed yet
+    // This member's own write of a status naming it, in a phase that is not final (Running,
+    // Backoff, Stopping): written for a child it runs, as that child now is, so reconciling
+    // would find nothing to do. Alone, it is not drained.
+    kOwnStatusWritten = 32,
   };
   struct PendingChange {
     uint8_t records = 0;  // RecordChange bits
@@ -401,6 +405,7 @@ class Supervisor {
   std::function<void(const std::string&)> workload_observer_;
   std::string encoded_context_;
   bool context_dirty_ = true;
+  bool writing_ = false;            // inside Write: the map's diffs are this member's writes
   uint64_t persisted_counter_ = 0;  // this member's writes up to here are in the store's log
   size_t unpersisted_bytes_ = 0;    // value bytes written since (a record stays well bounded)
 
