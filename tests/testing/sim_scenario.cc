@@ -109,8 +109,9 @@ void Scenario::RandomFault() {
   switch (rnd_.Uniform(9)) {
     case 0:
       if (cluster_.IsUp(i)) {
-        Trace("kill -9 " + cluster_.name(i));
-        cluster_.Kill(i, rnd_.OneIn(4));
+        const bool machine_crash = rnd_.OneIn(4);
+        Trace("kill -9 " + cluster_.name(i) + (machine_crash ? " (machine crash)" : ""));
+        cluster_.Kill(i, machine_crash);
       }
       break;
     case 1:
@@ -222,9 +223,19 @@ std::string Scenario::CheckInvariants(ScenarioResult* counts) {
         std::fprintf(stderr, "ctx %s: %s\nctx %s: %s\n", cluster_.name(up[0]).c_str(),
                      dump(first).c_str(), cluster_.name(up[k]).c_str(), dump(other).c_str());
       }
+      // A key one holds and the other lacks, to start the search from.
+      std::string only;
+      auto find_only = [&only](const crdt::AwLwwMap& a, const crdt::AwLwwMap& b) {
+        a.ForEachPrefix("", [&](std::string_view key, std::string_view) {
+          if (only.empty() && !b.Contains(key)) only = std::string(key);
+        });
+      };
+      find_only(first, other);
+      if (only.empty()) find_only(other, first);
       return "maps differ between " + cluster_.name(up[0]) + " and " + cluster_.name(up[k]) + " (" +
              std::to_string(first.size()) + " vs " + std::to_string(other.size()) +
-             " keys, contexts " + (other.context() == first.context() ? "equal" : "differ") + ")";
+             " keys, contexts " + (other.context() == first.context() ? "equal" : "differ") +
+             (only.empty() ? "" : ", first key in one only: " + only) + ")";
     }
     std::string mismatch;
     first.ForEachPrefix("", [&](std::string_view key, std::string_view value) {
