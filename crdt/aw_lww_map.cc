@@ -315,10 +315,7 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
   if (delta.full_state) {
     // The sender may have trimmed covers or dropped tombstones up to its whole context, and
     // this replica now holds what it sent: peers behind that must get a whole state from here.
-    for (const auto& [r, n] : delta.context.version_vector()) {
-      uint64_t& h = gc_horizon_[r];
-      h = std::max(h, n);
-    }
+    RaiseHorizon(delta.context);
   }
   tracker.Finish(this, on_diff);
 }

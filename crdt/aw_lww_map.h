@@ -149,6 +149,12 @@ class AwLwwMap {
   Delta State() const;
   // True when DeltaSince(peer) would have to fall back to the whole state.
   bool NeedsFullState(const CausalContext& peer) const;
+  // For a map rebuilt from disk: raises the collection horizon to the whole context, as a
+  // whole-state join does. The log holds writes made after garbage collection here had
+  // trimmed covers (their own covers are trimmed too), and the horizon that said so was in
+  // memory only. A peer behind what was reloaded (one that lost writes it had acknowledged,
+  // in a machine crash) may hold writes nothing left here can kill: it gets the whole state.
+  void RaiseHorizonToContext() { RaiseHorizon(context_); }
 
   // Drops tombstones, and trims covers, for entries whose dot every known member has seen.
   // `seen_by_all` is CommonVersionVector over every known member's acknowledged context,
@@ -207,6 +213,8 @@ class AwLwwMap {
   // Unindexes and erases heads[i] of `node`; the caller erases the key once it is empty.
   void EraseHead(KeyRef node, size_t i);
   void AppendWithContext(const KeyState& node, const Entry& e, Delta* out) const;
+  // Raises gc_horizon_ to the contiguous ranges of `to`.
+  void RaiseHorizon(const CausalContext& to);
 
   ReplicaId self_;
   CausalContext context_;

@@ -12,6 +12,13 @@ bool AwLwwMap::NeedsFullState(const CausalContext& peer) const {
   return false;
 }
 
+void AwLwwMap::RaiseHorizon(const CausalContext& to) {
+  for (const auto& [r, n] : to.version_vector()) {
+    uint64_t& h = gc_horizon_[r];
+    h = std::max(h, n);
+  }
+}
+
 Delta AwLwwMap::DeltaSince(const CausalContext& peer, std::optional<ReplicaId> origin) const {
   if (NeedsFullState(peer)) return State();
   Delta out;

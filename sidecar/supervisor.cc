@@ -63,6 +63,7 @@ Status Supervisor::Start() {
   };
   if (!loaded.snapshot.empty()) join_encoded(loaded.snapshot, "snapshot");
   for (const std::string& record : loaded.records) join_encoded(record, "log record");
+  map_.RaiseHorizonToContext();
 
   // Rebuild every index from the loaded map.
   map_.ForEachPrefix(kMemberPrefix, [&](std::string_view key, std::string_view value) {

@@ -93,7 +93,7 @@ TEST(GcTest, PeerBehindTheHorizonGetsTheWholeState) {
   EXPECT_TRUE(a.DeltaSince(b.context()).empty());
   // ...so c gets the whole state, whose context does.
   const Delta d = a.DeltaSince(c.context());
-  EXPECT_TRUE(d.full_state);
+  ASSERT_TRUE(d.full_state);
   EXPECT_THAT(d.entries, IsEmpty());
   c.Join(d);
   EXPECT_FALSE(c.Contains("k"));
@@ -126,6 +126,39 @@ TEST(GcTest, AFullStateJoinInheritsTheSendersHorizon) {
   EXPECT_TRUE(b.NeedsFullState(stale.context()));
   stale.Join(b.DeltaSince(stale.context()));
   EXPECT_FALSE(stale.Contains("k"));
+}
+
+// A member that trimmed covers writes on: its later writes carry the trimmed covers, and its
+// log holds them. Rebuilt from that log (a restart), nothing says it collected anything, so a
+// peer that lost writes it had acknowledged (a machine crash) and still holds one they killed
+// would get a plain diff that cannot kill it: the maps would differ for good, with equal
+// contexts (herd-sim seed 900561). RaiseHorizonToContext makes that peer get the whole state.
+TEST(GcTest, AMapReloadedFromItsLogSendsTheWholeStateToAPeerBehindIt) {
+  AwLwwMap a(1), b(2), crashed(3);
+  std::vector<Delta> log;  // what a appended: its writes and what it joined
+  log.push_back(a.Put("owner/w", "m0", 1));
+  b.Join(log.back());
+  crashed.Join(log.back());
+  const Delta takeover = b.Put("owner/w", "m2", 2);  // covers (1,1)
+  log.push_back(takeover);
+  a.Join(takeover);
+  crashed.Join(takeover);
+  // Every member acknowledged the takeover; `crashed` then loses it (never on its disk).
+  AwLwwMap lost(3);
+  lost.Join(log.front());
+  a.CollectGarbage(CommonVersionVector({&a.context(), &b.context(), &crashed.context()}));
+  log.push_back(a.Put("owner/w", "m0", 3));  // covers the takeover alone, its covers trimmed
+  AwLwwMap reloaded(1);
+  for (const Delta& record : log) reloaded.Join(record);
+  EXPECT_FALSE(reloaded.NeedsFullState(lost.context()));  // what it knew is gone
+  reloaded.RaiseHorizonToContext();
+  const Delta d = reloaded.DeltaSince(lost.context());
+  ASSERT_TRUE(d.full_state);
+  lost.Join(d);
+  EXPECT_EQ(lost.Get("owner/w"), "m0");
+  EXPECT_EQ(lost.entry_count(), 1u);  // the first owner write did not survive beside the last
+  EXPECT_EQ(lost.context(), reloaded.context());
+  EXPECT_EQ(Visible(lost), Visible(reloaded));
 }
 
 TEST(GcTest, GarbageCollectionNeverChangesWhatIsVisible) {
