@@ -143,11 +143,25 @@ void Supervisor::Persist(std::string_view encoded_delta) {
     store_error_ = s;
     return;
   }
+  unsynced_ = true;
   if (!store_error_.ok()) {
     RecoverStore();
     return;
   }
   MaybeCompact();
+}
+
+void Supervisor::SyncAppended() {
+  if (!unsynced_) return;
+  Status s = store_.Sync();
+  if (!s.ok()) {
+    ++counters_.store_errors;
+    if (!sync_failing_) LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
+    sync_failing_ = true;
+    return;
+  }
+  sync_failing_ = false;
+  unsynced_ = false;
 }
 
 void Supervisor::RecoverStore() {
@@ -158,6 +172,7 @@ void Supervisor::RecoverStore() {
     return;
   }
   store_error_ = Status::Ok();
+  unsynced_ = false;
   LOG_INFO("store_recovered", {{"member", options_.name}, {"entries", map_.entry_count()}});
 }
 
@@ -170,7 +185,11 @@ void Supervisor::MaybeCompact() {
   uint64_t records = store_.log_records();
   if (records < options_.compact_after_records || records < 2 * map_.entry_count()) return;
   Status s = store_.Compact(crdt::EncodeDelta(map_.State()));
-  if (!s.ok()) LOG_ERROR("store_compact_failed", {{"error", s.ToString()}});
+  if (!s.ok()) {
+    LOG_ERROR("store_compact_failed", {{"error", s.ToString()}});
+    return;
+  }
+  unsynced_ = false;
 }
 
 void Supervisor::ScheduleFlush() {
@@ -194,6 +213,8 @@ void Supervisor::Flush() {
     if (!s.ok()) {
       ++counters_.store_errors;
       LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
+    } else {
+      unsynced_ = false;
     }
     if (s.ok()) s = append_error;
     if (!s.ok()) {
@@ -670,6 +691,7 @@ void Supervisor::OnTick() {
   if (shutting_down_) MaybeFinishShutdown();
   ScheduleExpiryCheck();
   Flush();
+  SyncAppended();
 }
 
 void Supervisor::ScheduleExpiryCheck() {

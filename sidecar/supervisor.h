@@ -221,6 +221,10 @@ class Supervisor {
   // there were none) and offers them to the peers' DeltaSync; `encoded` gets the record.
   std::shared_ptr<const crdt::Delta> PersistOwnWrites(std::string* encoded = nullptr);
   void AfterDurable(std::function<void()> fn);
+  // Once a heartbeat: fsyncs what was appended without a group commit's fsync since (the peers'
+  // deltas, this member's own status writes), so that what it acknowledged is on disk within a
+  // heartbeat, not only at the next API write here.
+  void SyncAppended();
   void MaybeCompact();
   // Writes the whole map as a snapshot; on success the store works again (store_error_ OK).
   void RecoverStore();
@@ -406,6 +410,8 @@ class Supervisor {
   std::string encoded_context_;
   bool context_dirty_ = true;
   bool writing_ = false;            // inside Write: the map's diffs are this member's writes
+  bool unsynced_ = false;           // appended since the last fsync or snapshot
+  bool sync_failing_ = false;       // SyncAppended's last fsync failed (logged once)
   uint64_t persisted_counter_ = 0;  // this member's writes up to here are in the store's log
   size_t unpersisted_bytes_ = 0;    // value bytes written since (a record stays well bounded)
 

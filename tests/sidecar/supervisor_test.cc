@@ -601,6 +601,19 @@ TEST_F(SupervisorTest, AGroupCommitAppendsItsWritesAsOneRecord) {
   EXPECT_EQ(cluster_->RunningCounts().size(), 100u);
 }
 
+// What a member receives from its peers is on its own disk within a heartbeat, not only at its
+// next API write (it acknowledged it, and the peers collect garbage on that word): a machine
+// crash a heartbeat after a write loses it nowhere.
+TEST_F(SupervisorTest, AReceivedWriteIsOnDiskWithinAHeartbeat) {
+  Boot(2);
+  ASSERT_TRUE(Apply(0, {Spec("r")}).ok());  // fsynced by member 0; member 1 receives it
+  Run(milliseconds(300));                   // a heartbeat and more
+  cluster_->Kill(0, /*machine_crash=*/true);
+  cluster_->Kill(1, /*machine_crash=*/true);
+  cluster_->Start(1);  // alone, from what its own disk kept
+  EXPECT_EQ(cluster_->member(1)->Count().declared, 1u);
+}
+
 TEST_F(SupervisorTest, PreconditionAndShuttingDownErrors) {
   Boot(2);
   ASSERT_TRUE(Apply(0, {Spec("p")}).ok());
