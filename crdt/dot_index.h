@@ -32,8 +32,6 @@ namespace herd::crdt {
 template <typename V>
 class FlatDotMap {
  public:
-  size_t size() const { return size_; }
-
   V* Find(const Dot& d) {
     const size_t i = Locate(d);
     return i == kNone ? nullptr : &slots_[i].value;
@@ -41,13 +39,6 @@ class FlatDotMap {
   const V* Find(const Dot& d) const {
     const size_t i = Locate(d);
     return i == kNone ? nullptr : &slots_[i].value;
-  }
-
-  bool Insert(const Dot& d, V value) {
-    bool added = false;
-    V& slot = FindOrAdd(d, &added);
-    if (added) slot = std::move(value);
-    return added;
   }
 
   // The value of `d`, added (value-initialized) when absent; `added` tells which. The reference
