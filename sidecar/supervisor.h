@@ -262,6 +262,11 @@ class Supervisor {
   bool IsFinished(const std::string& name, const WorkloadRecord& rec) const {
     return Finished(StatusBytes(name), rec);
   }
+  // MayRunHere and not Finished. The status is read only for a workload this member may run,
+  // and `status` gets it (StatusBytes; nullopt when not read or absent) for the caller's use
+  // before the map changes.
+  bool ShouldRun(const std::string& name, const WorkloadRecord& rec,
+                 std::optional<std::string_view>* status) const;
   // Starts wait in a queue drained a batch per event-loop turn, so that a bulk apply never
   // holds the loop (heartbeats, peer messages, API calls) for long: a member that stalls past
   // the heartbeat deadline looks dead to its peers.

@@ -129,6 +129,14 @@ bool Supervisor::MayRunHere(const std::string& name, const std::string& owner) c
   return planned_moves_.count(name) == 0;
 }
 
+bool Supervisor::ShouldRun(const std::string& name, const WorkloadRecord& rec,
+                           std::optional<std::string_view>* status) const {
+  status->reset();
+  if (!MayRunHere(name, rec.owner)) return false;
+  *status = StatusBytes(name);
+  return !Finished(*status, rec);
+}
+
 void Supervisor::ReconcileAll() {
   std::vector<std::string> names;
   for (const auto& [name, child] : children_) names.push_back(name);
@@ -164,11 +172,8 @@ void Supervisor::Reconcile(const std::string& name, const std::optional<Workload
     if (o && o->owner == options_.name) Write(RecordKey(kOwnerPrefix, name), std::nullopt);
     return;
   }
-  // The status is read once, and only for a workload this member may run.
-  const bool here = MayRunHere(name, rec->owner);
-  const std::optional<std::string_view> status_bytes =
-      here ? StatusBytes(name) : std::optional<std::string_view>();
-  const bool run = here && !Finished(status_bytes, *rec);
+  std::optional<std::string_view> status_bytes;  // read once, for the Running case below
+  const bool run = ShouldRun(name, *rec, &status_bytes);
   if (child == nullptr) {
     if (run) QueueStart(name);
     return;
@@ -242,10 +247,8 @@ void Supervisor::StartQueued() {
     auto it = children_.find(name);
     if (it != children_.end() && it->second->state != Child::State::kIdle) continue;
     std::optional<WorkloadRecord> rec = ReadWorkload(name);
-    const bool here = rec && MayRunHere(name, rec->owner);
-    const std::optional<std::string_view> status =
-        here ? StatusBytes(name) : std::optional<std::string_view>();
-    if (!here || Finished(status, *rec)) {
+    std::optional<std::string_view> status;
+    if (!rec || !ShouldRun(name, *rec, &status)) {
       if (it != children_.end()) children_.erase(it);
       continue;
     }
