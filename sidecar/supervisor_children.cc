@@ -78,7 +78,7 @@ std::optional<StatusView> Supervisor::ReadStatusView(const std::string& name,
 }
 
 std::optional<StatusRecord> Supervisor::ReadStatus(const std::string& name) const {
-  std::optional<std::string_view> v = map_.Get(RecordKey(kStatusPrefix, name));
+  std::optional<std::string_view> v = StatusBytes(name);
   if (!v) return std::nullopt;
   Result<StatusRecord> s = DecodeStatus(*v);
   if (!s.ok()) return std::nullopt;
