@@ -143,7 +143,6 @@ void Supervisor::Persist(std::string_view encoded_delta) {
     store_error_ = s;
     return;
   }
-  unsynced_ = true;
   if (!store_error_.ok()) {
     RecoverStore();
     return;
@@ -152,8 +151,7 @@ void Supervisor::Persist(std::string_view encoded_delta) {
 }
 
 void Supervisor::SyncAppended() {
-  if (!unsynced_) return;
-  Status s = store_.Sync();
+  Status s = store_.Sync();  // no fsync when nothing is pending
   if (!s.ok()) {
     ++counters_.store_errors;
     if (!sync_failing_) LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
@@ -161,7 +159,6 @@ void Supervisor::SyncAppended() {
     return;
   }
   sync_failing_ = false;
-  unsynced_ = false;
 }
 
 void Supervisor::RecoverStore() {
@@ -172,7 +169,6 @@ void Supervisor::RecoverStore() {
     return;
   }
   store_error_ = Status::Ok();
-  unsynced_ = false;
   LOG_INFO("store_recovered", {{"member", options_.name}, {"entries", map_.entry_count()}});
 }
 
@@ -185,11 +181,7 @@ void Supervisor::MaybeCompact() {
   uint64_t records = store_.log_records();
   if (records < options_.compact_after_records || records < 2 * map_.entry_count()) return;
   Status s = store_.Compact(crdt::EncodeDelta(map_.State()));
-  if (!s.ok()) {
-    LOG_ERROR("store_compact_failed", {{"error", s.ToString()}});
-    return;
-  }
-  unsynced_ = false;
+  if (!s.ok()) LOG_ERROR("store_compact_failed", {{"error", s.ToString()}});
 }
 
 void Supervisor::ScheduleFlush() {
@@ -213,8 +205,6 @@ void Supervisor::Flush() {
     if (!s.ok()) {
       ++counters_.store_errors;
       LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
-    } else {
-      unsynced_ = false;
     }
     if (s.ok()) s = append_error;
     if (!s.ok()) {

@@ -415,7 +415,6 @@ class Supervisor {
   std::string encoded_context_;
   bool context_dirty_ = true;
   bool writing_ = false;            // inside Write: the map's diffs are this member's writes
-  bool unsynced_ = false;           // appended since the last fsync or snapshot
   bool sync_failing_ = false;       // SyncAppended's last fsync failed (logged once)
   uint64_t persisted_counter_ = 0;  // this member's writes up to here are in the store's log
   size_t unpersisted_bytes_ = 0;    // value bytes written since (a record stays well bounded)
