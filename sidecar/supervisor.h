@@ -294,6 +294,10 @@ class Supervisor {
   // needs it.
   bool MayRun() const;
   void ScanOrphans();
+  // ScanOrphans for the workloads of one orphan owner: takes over those this member is first
+  // for, counting them by former owner into `taken`.
+  void ScanOrphansOf(const NameSet& orphans, const std::vector<std::string>& alive,
+                     Clock::TimePoint now, std::map<std::string, size_t>* taken);
   void PlanMoves(bool forced);
   void ContinueMoves();
   void TakeOver(const std::string& name, const WorkloadRecord& rec);

@@ -494,19 +494,15 @@ void Supervisor::ScanOrphans() {
   if (!joined_ || shutting_down_ || !view_.IsAlive(options_.name)) return;
   if (strategy_->needs_quorum() && !view_.HasQuorum()) return;
   if (clock_.Now() < settle_until_) return;
+  const bool any = std::any_of(by_owner_.begin(), by_owner_.end(),
+                               [&](const auto& o) { return IsOrphanOwner(o.first); });
   if (!CaughtUp()) {
     // Orphans wait until this member has every survivor's writes (their takeovers among them);
     // the message that brings the last of them scans again, not the next tick.
-    orphan_scan_waiting_ = std::any_of(by_owner_.begin(), by_owner_.end(),
-                                       [&](const auto& o) { return IsOrphanOwner(o.first); });
+    orphan_scan_waiting_ = any;
     return;
   }
-  std::vector<std::string> orphans;
-  for (const auto& [owner, names] : by_owner_) {
-    if (!IsOrphanOwner(owner)) continue;
-    orphans.insert(orphans.end(), names.begin(), names.end());
-  }
-  if (orphans.empty()) {
+  if (!any) {
     if (!orphaned_since_.empty()) orphaned_since_.clear();
     return;
   }
@@ -520,6 +516,18 @@ void Supervisor::ScanOrphans() {
   if (alive.empty()) return;
   const Clock::TimePoint now = clock_.Now();
   std::map<std::string, size_t> taken;  // by former owner: one log line each, not one per workload
+  // The index is walked in place: a takeover writes an owner record, and by_owner_ follows it
+  // only when the event's changes drain.
+  for (const auto& [owner, names] : by_owner_) {
+    if (IsOrphanOwner(owner)) ScanOrphansOf(names, alive, now, &taken);
+  }
+  for (const auto& [from, count] : taken) {
+    LOG_INFO("workloads_taken_over", {{"member", options_.name}, {"from", from}, {"count", count}});
+  }
+}
+
+void Supervisor::ScanOrphansOf(const NameSet& orphans, const std::vector<std::string>& alive,
+                               Clock::TimePoint now, std::map<std::string, size_t>* taken) {
   for (const std::string& name : orphans) {
     if (RendezvousFirst(name, alive) != options_.name) continue;  // another survivor's
     std::optional<WorkloadRecord> rec = ReadPlacement(name);
@@ -538,12 +546,9 @@ void Supervisor::ScanOrphans() {
     // by_owner_ is re-indexed when the event's changes drain, so a second scan in the same
     // event (OnTick's, after OnViewChanged's) still lists what this member just took over.
     if (now - since->second >= delay && rec->owner != options_.name) {
-      ++taken[rec->owner];
+      ++(*taken)[rec->owner];
       TakeOver(name, *rec);
     }
-  }
-  for (const auto& [from, count] : taken) {
-    LOG_INFO("workloads_taken_over", {{"member", options_.name}, {"from", from}, {"count", count}});
   }
 }
 
