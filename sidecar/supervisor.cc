@@ -346,6 +346,8 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
                     {{"peer", m.sender}, {"error", delta.status().message()}});
         break;
       }
+      // Room at once for the workloads the entries name (two records each, as a takeover writes).
+      changed_workloads_.reserve(delta->entries.size() / 2);
       map_.Join(std::move(*delta), [this](const crdt::Diff& d) { OnDiff(d); });
       context_dirty_ = true;
       Persist(m.delta);
