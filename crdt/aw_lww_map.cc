@@ -31,7 +31,8 @@ class AwLwwMap::JoinTracker {
   JoinTracker(std::vector<TouchedKey>* slots, bool want_values)
       : slots_(*slots), want_values_(want_values) {}
 
-  // Call before the first change to `node` in this join; later calls do nothing.
+  // Call before the first change to `node` in this join; later calls do nothing. The value
+  // it shows is not copied: it stays among the heads, or Erased hands it over.
   void Touch(KeyRef node) {
     if (node->touched != 0) return;
     if (n_ == slots_.size()) slots_.emplace_back();
@@ -39,9 +40,19 @@ class AwLwwMap::JoinTracker {
     node->touched = static_cast<uint32_t>(n_);
     t.node = node;
     t.had = false;
+    t.old_value_held = false;
     if (const Entry* e = Visible(*node)) {
       t.had = true;
-      if (want_values_) t.old_value.assign(e->value);
+      t.old_dot = e->dot;
+    }
+  }
+
+  // `erased` just left the heads of a touched node: keeps its value if the node showed it.
+  void Erased(KeyRef node, Entry erased) {
+    TouchedKey& t = slots_[node->touched - 1];
+    if (want_values_ && t.had && !t.old_value_held && erased.dot == t.old_dot) {
+      t.old_value.swap(erased.value);
+      t.old_value_held = true;
     }
   }
 
@@ -58,12 +69,15 @@ class AwLwwMap::JoinTracker {
       for (const TouchedKey& t : touched) {
         const Entry* now = Visible(*t.node);
         const std::string_view key = t.node->key;
-        if (!t.had && now != nullptr) {
-          on_diff(Diff{DiffKind::kAdded, key, std::nullopt, now->value});
-        } else if (t.had && now == nullptr) {
-          on_diff(Diff{DiffKind::kRemoved, key, t.old_value, std::nullopt});
-        } else if (t.had && now->value != t.old_value) {
-          on_diff(Diff{DiffKind::kUpdated, key, t.old_value, now->value});
+        if (!t.had) {
+          if (now != nullptr) on_diff(Diff{DiffKind::kAdded, key, std::nullopt, now->value});
+          continue;
+        }
+        const std::string_view old = t.old_value_held ? t.old_value : Head(*t.node, t.old_dot);
+        if (now == nullptr) {
+          on_diff(Diff{DiffKind::kRemoved, key, old, std::nullopt});
+        } else if (now->value != old) {
+          on_diff(Diff{DiffKind::kUpdated, key, old, now->value});
         }
       }
     }
@@ -79,6 +93,14 @@ class AwLwwMap::JoinTracker {
   }
 
  private:
+  // The value of the head of `node` with dot `d`, which is among its heads.
+  static std::string_view Head(const KeyState& node, const Dot& d) {
+    for (const Entry& e : node.heads) {
+      if (e.dot == d) return e.value;
+    }
+    return {};  // unreachable: only Erased takes heads away during a join
+  }
+
   std::vector<TouchedKey>& slots_;
   size_t n_ = 0;
   bool want_values_;
@@ -162,12 +184,14 @@ bool AwLwwMap::InsertHead(KeyRef node, Entry entry) {
   return true;
 }
 
-void AwLwwMap::EraseHead(KeyRef node, size_t i) {
+Entry AwLwwMap::EraseHead(KeyRef node, size_t i) {
   Heads& heads = node->heads;
   dots_.Erase(heads[i].dot);
   --entry_count_;
   if (heads[i].tombstone) --tombstone_count_;
+  Entry erased = std::move(heads[i]);
   heads.Erase(i);
+  return erased;
 }
 
 void AwLwwMap::AppendWithContext(const KeyState& node, const Entry& e, Delta* out) const {
@@ -289,7 +313,7 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
     Heads& heads = node->heads;
     for (size_t i = 0; i < heads.size(); ++i) {
       if (heads[i].dot == d) {
-        EraseHead(node, i);
+        tracker.Erased(node, EraseHead(node, i));
         break;
       }
     }

@@ -187,7 +187,9 @@ class AwLwwMap {
   // A key one join touched and what it showed before (see JoinTracker in aw_lww_map.cc).
   struct TouchedKey {
     KeyRef node = nullptr;
-    bool had = false;
+    bool had = false;             // it showed a value: the head with old_dot
+    bool old_value_held = false;  // that head was erased, its value moved into old_value
+    Dot old_dot;
     std::string old_value;
   };
   class JoinTracker;
@@ -210,8 +212,9 @@ class AwLwwMap {
                  const DiffCallback& on_diff, Delta* out);
   // Adds `entry` to the heads of `node` and indexes it; false when its dot is already held.
   bool InsertHead(KeyRef node, Entry entry);
-  // Unindexes and erases heads[i] of `node`; the caller erases the key once it is empty.
-  void EraseHead(KeyRef node, size_t i);
+  // Unindexes and erases heads[i] of `node`, returning it; the caller erases the key once it
+  // is empty.
+  Entry EraseHead(KeyRef node, size_t i);
   void AppendWithContext(const KeyState& node, const Entry& e, Delta* out) const;
   // Raises gc_horizon_ to the contiguous ranges of `to`.
   void RaiseHorizon(const CausalContext& to);
