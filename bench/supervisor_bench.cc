@@ -80,6 +80,7 @@ double OneCoreApplyPerSecond(int workloads, int batch) {
   herd::testing::SimClusterOptions o;
   o.members = 1;
   o.seed = 43;
+  o.runner_history = false;  // the fake's test records are not the core's work
   herd::testing::SimCluster cluster(o);
   cluster.Start(0);
   cluster.RunFor(std::chrono::seconds(1));
@@ -155,6 +156,7 @@ int main() {
   herd::testing::SimClusterOptions o;
   o.members = kMembers;
   o.seed = 42;
+  o.runner_history = false;
   herd::testing::SimCluster cluster(o);
   for (int i = 0; i < kMembers; ++i) cluster.Start(i);
   cluster.RunFor(std::chrono::seconds(3));

@@ -27,12 +27,14 @@ Result<StartedChild> FakeProcessRunner::Start(const StartRequest& req) {
   int pid = next_pid_++;
   running_[req.instance] =
       Child{.workload = req.workload, .pid = pid, .exiting = false, .timer = {}};
-  starts_.push_back(StartRecord{.instance = req.instance,
-                                .workload = req.workload,
-                                .generation = req.generation,
-                                .member = req.member,
-                                .spec = *req.spec,
-                                .pid = pid});
+  if (keep_history_) {
+    starts_.push_back(StartRecord{.instance = req.instance,
+                                  .workload = req.workload,
+                                  .generation = req.generation,
+                                  .member = req.member,
+                                  .spec = *req.spec,
+                                  .pid = pid});
+  }
   StartedChild started{.pid = pid, .container_id = {}};
   if (req.spec->runtime == Runtime::kContainer) {
     started.container_id = req.workload + "-" + std::to_string(req.instance);
@@ -41,7 +43,7 @@ Result<StartedChild> FakeProcessRunner::Start(const StartRequest& req) {
 }
 
 void FakeProcessRunner::Stop(InstanceId instance, std::chrono::milliseconds timeout) {
-  stops_.push_back(StopRecord{.instance = instance, .timeout = timeout});
+  if (keep_history_) stops_.push_back(StopRecord{.instance = instance, .timeout = timeout});
   auto it = running_.find(instance);
   if (it == running_.end() || it->second.exiting) return;
   timeout = std::max(timeout, std::chrono::milliseconds(0));
@@ -114,7 +116,7 @@ void FakeProcessRunner::Finish(InstanceId instance, ChildExit exit,
 
 void FakeProcessRunner::Deliver(InstanceId instance, const ChildExit& exit) {
   running_.erase(instance);
-  exits_.emplace_back(instance, exit);
+  if (keep_history_) exits_.emplace_back(instance, exit);
   if (callback_) callback_(instance, exit);
 }
 

@@ -1,9 +1,9 @@
 // FakeProcessRunner: a ProcessRunner that runs nothing, for unit tests and the simulator.
 //
-// It records every Start and Stop, hands out fake pids, lets a test end an instance with
-// Exit(instance, ChildExit), can be told to fail the next Start, and honours Stop by reporting
-// an exit: at once, or after a stop delay measured on the Clock it was given (the simulator
-// passes its SimulatedClock). A child that needs longer than the Stop timeout to exit is
+// It records every Start and Stop (unless told not to), hands out fake pids, lets a test end an
+// instance with Exit(instance, ChildExit), can be told to fail the next Start, and honours Stop by
+// reporting an exit: at once, or after a stop delay measured on the Clock it was given (the
+// simulator passes its SimulatedClock). A child that needs longer than the Stop timeout to exit is
 // "killed" at the timeout and reported with SIGKILL, as the real runner would.
 //
 // Delivery: with a Clock, every exit (Exit, Stop, KillAll) is delivered from a Clock timer, so
@@ -70,6 +70,10 @@ class FakeProcessRunner : public ProcessRunner {
   void SetTermExit(ChildExit exit) { term_exit_ = std::move(exit); }
   // Sets the log text ReadLog returns for `workload`.
   void SetLog(const std::string& workload, std::string text) { logs_[workload] = std::move(text); }
+  // Whether starts(), stops() and exits() record (default on). The simulator, which never
+  // reads them, turns them off: a start record copies the whole spec, and a long run would
+  // keep one for every start it ever made.
+  void KeepHistory(bool keep) { keep_history_ = keep; }
 
   // Inspection.
   bool IsRunning(InstanceId instance) const { return running_.count(instance) > 0; }
@@ -100,6 +104,7 @@ class FakeProcessRunner : public ProcessRunner {
   int next_pid_ = 1000;
   std::map<InstanceId, Child> running_;
   std::map<std::string, std::string> logs_;
+  bool keep_history_ = true;
   std::vector<StartRecord> starts_;
   std::vector<StopRecord> stops_;
   std::vector<std::pair<InstanceId, ChildExit>> exits_;

@@ -48,6 +48,21 @@ TEST_F(FakeRunnerTest, RecordsStartsWithACopyOfTheSpec) {
   EXPECT_EQ(Start(1).status().code(), StatusCode::kAlreadyExists);
 }
 
+TEST_F(FakeRunnerTest, WithoutHistoryRunsAndReportsExitsButRecordsNothing) {
+  runner_.KeepHistory(false);
+  ASSERT_TRUE(Start(1, "a").ok());
+  ASSERT_TRUE(Start(2, "b").ok());
+  EXPECT_EQ(runner_.RunningInstances(), (std::map<InstanceId, std::string>{{1, "a"}, {2, "b"}}));
+  runner_.Stop(1, milliseconds(100));
+  ASSERT_TRUE(runner_.Exit(2, kKill));
+  clock_.Advance(milliseconds(1));
+  EXPECT_EQ(got_.size(), 2u);
+  EXPECT_EQ(runner_.running(), 0u);
+  EXPECT_TRUE(runner_.starts().empty());
+  EXPECT_TRUE(runner_.stops().empty());
+  EXPECT_TRUE(runner_.exits().empty());
+}
+
 TEST_F(FakeRunnerTest, FailNextStartFailsOnce) {
   runner_.FailNextStart(FailedPrecondition("runc missing"));
   auto r = Start(1);

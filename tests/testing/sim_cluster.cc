@@ -45,6 +45,7 @@ void SimCluster::Start(int i) {
   m.random = std::make_unique<Random>(random_.Next());
   graveyard_.push_back(std::make_unique<sidecar::FakeProcessRunner>(&clock_));
   m.runner = graveyard_.back().get();
+  m.runner->KeepHistory(options_.runner_history);
   sidecar::SupervisorOptions o;
   o.name = m.name;
   o.address = m.name + ":7946";

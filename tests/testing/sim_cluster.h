@@ -29,6 +29,9 @@ struct SimClusterOptions {
   bool active_redistribution = false;
   uint64_t seed = 1;
   Clock::Duration heartbeat_deadline = std::chrono::seconds(1);
+  // Each member's FakeProcessRunner records its starts, stops and exits (for tests to read);
+  // runs that never read them (scenarios, benchmarks) turn this off.
+  bool runner_history = true;
 };
 
 class SimCluster {

@@ -20,7 +20,11 @@ class Scenario {
  public:
   explicit Scenario(const ScenarioOptions& o)
       : o_(o),
-        cluster_(SimClusterOptions{o.members, o.strategy, o.active_redistribution, o.seed}),
+        cluster_(SimClusterOptions{.members = o.members,
+                                   .strategy = o.strategy,
+                                   .active_redistribution = o.active_redistribution,
+                                   .seed = o.seed,
+                                   .runner_history = false}),
         rnd_(o.seed * 0x9E3779B97F4A7C15ULL + 7) {}
 
   ScenarioResult Run();
