@@ -285,7 +285,10 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
   if (delta.entries.size() > 8) {
     incoming.reserve(delta.entries.size());
     for (const KeyedEntry& ke : delta.entries) incoming.push_back(ke.entry.dot);
-    std::sort(incoming.begin(), incoming.end());
+    // A writer's own writes come in dot order: nothing to sort.
+    if (!std::is_sorted(incoming.begin(), incoming.end())) {
+      std::sort(incoming.begin(), incoming.end());
+    }
   }
   auto sender_holds = [&incoming, &delta](const Dot& d) {
     if (delta.entries.size() > 8) return std::binary_search(incoming.begin(), incoming.end(), d);
