@@ -16,7 +16,17 @@ uint64_t CausalContext::RawMax(ReplicaId r) const {
 bool CausalContext::Contains(const Dot& d) const {
   if (pending_.size() > kMaxPending) NormalizeSlow();
   if (d.counter <= RawMax(d.replica)) return true;
-  if (std::binary_search(cloud_.begin(), cloud_.end(), d)) return true;
+  // Lookups tend to walk the cloud in order (a delta's entries against its own context): try
+  // the dot after the last one found before searching.
+  if (const size_t next = cloud_hint_ + 1; next < cloud_.size() && cloud_[next] == d) {
+    cloud_hint_ = next;
+    return true;
+  }
+  const auto it = std::lower_bound(cloud_.begin(), cloud_.end(), d);
+  if (it != cloud_.end() && *it == d) {
+    cloud_hint_ = static_cast<size_t>(it - cloud_.begin());
+    return true;
+  }
   // A pending dot may also extend the range, but a dot that extension would swallow is in the
   // cloud or pending itself, so looking at each is enough.
   return std::find(pending_.begin(), pending_.end(), d) != pending_.end();

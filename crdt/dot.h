@@ -93,6 +93,7 @@ class CausalContext {
   mutable std::map<ReplicaId, uint64_t> vv_;  // r -> n: (r,1)..(r,n) all seen; never n == 0
   mutable std::vector<Dot> cloud_;            // seen dots above a gap, sorted
   mutable std::vector<Dot> pending_;          // added out of order, not yet folded in
+  mutable size_t cloud_hint_ = 0;             // where Contains last found a cloud dot
 };
 
 // The element-wise minimum of contiguous ranges: what every one of `contexts` has seen for sure.

@@ -149,6 +149,24 @@ TEST(CausalContextTest, MatchesASetUnderRandomOrder) {
       EXPECT_GT(d.counter, c.Max(d.replica) + 1) << "seed " << seed << " " << ToString(d);
     }
     EXPECT_TRUE(std::is_sorted(c.cloud().begin(), c.cloud().end()));
+    // Lookups in dot order, as a join makes them (Contains then tries the dot after its last
+    // find first), agree too: on this context, and on a copy that grew after the walk.
+    auto walk = [&model](const CausalContext& ctx) {
+      for (ReplicaId r = 1; r <= 4; ++r) {
+        for (uint64_t k = 1; k <= 320; ++k) {
+          if (ctx.Contains(Dot{r, k}) != (model.count(Dot{r, k}) > 0)) return ToString(Dot{r, k});
+        }
+      }
+      return std::string();
+    };
+    EXPECT_EQ(walk(c), "") << "seed " << seed;
+    CausalContext copy = c;
+    for (int k = 0; k < 20; ++k) {
+      const Dot d = random_dot();
+      copy.Add(d);
+      model.insert(d);
+    }
+    EXPECT_EQ(walk(copy), "") << "seed " << seed;
   }
 }
 
