@@ -15,6 +15,7 @@ SimCluster::SimCluster(const SimClusterOptions& options)
     m.store = std::make_unique<sidecar::FakeStore>();
     members_.push_back(std::move(m));
   }
+  for (Member& m : members_) m.clock = std::make_unique<MemberClock>(&clock_, &m.busy);
   // HERD_SIM_TRACE=1: every log line, stamped with simulated time.
   if (std::getenv("HERD_SIM_TRACE") != nullptr) {
     traced_ = true;
@@ -43,7 +44,7 @@ void SimCluster::Start(int i) {
   m.stopping = false;
   m.incarnation = random_.Next() | 1;
   m.random = std::make_unique<Random>(random_.Next());
-  graveyard_.push_back(std::make_unique<sidecar::FakeProcessRunner>(&clock_));
+  graveyard_.push_back(std::make_unique<sidecar::FakeProcessRunner>(m.clock.get()));
   m.runner = graveyard_.back().get();
   m.runner->KeepHistory(options_.runner_history);
   sidecar::SupervisorOptions o;
@@ -54,7 +55,7 @@ void SimCluster::Start(int i) {
   o.active_redistribution = options_.active_redistribution;
   o.heartbeat_deadline = options_.heartbeat_deadline;
   o.heartbeat_interval = options_.heartbeat_deadline / 4;
-  m.supervisor = std::make_unique<sidecar::Supervisor>(o, clock_, *m.random, *m.runner, *m.store,
+  m.supervisor = std::make_unique<sidecar::Supervisor>(o, *m.clock, *m.random, *m.runner, *m.store,
                                                        network_.Endpoint(m.name));
   sidecar::Supervisor* sup = m.supervisor.get();
   m.runner->SetExitCallback(
@@ -62,7 +63,9 @@ void SimCluster::Start(int i) {
   std::map<std::string, std::string> declared;
   for (const Member& other : members_) declared[other.name] = other.name + ":7946";
   sup->SetDeclaredMembers(declared);
-  network_.SetReceiver(m.name, [sup](std::string_view bytes) { sup->OnPeerMessage(bytes); });
+  network_.SetReceiver(m.name, [sup, busy = &m.busy](std::string_view bytes) {
+    TimeInto(busy, [&] { sup->OnPeerMessage(bytes); });
+  });
   Status s = sup->Start();
   if (!s.ok()) {
     LOG_ERROR("sim_start_failed", {{"member", m.name}, {"error", s.ToString()}});

@@ -7,11 +7,14 @@
 // Single-threaded.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -22,6 +25,31 @@
 #include "tests/testing/sim_network.h"
 
 namespace herd::testing {
+
+// Runs `fn`, adding the real time it takes to `*busy`.
+template <typename F>
+void TimeInto(Clock::Duration* busy, F&& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  *busy += std::chrono::steady_clock::now() - start;
+}
+
+// One member's view of the cluster's clock: the same time and timers, with the real time each
+// of its timers takes added to the member's busy time.
+class MemberClock : public Clock {
+ public:
+  MemberClock(SimulatedClock* clock, Duration* busy) : clock_(clock), busy_(busy) {}
+  TimePoint Now() const override { return clock_->Now(); }
+  int64_t WallMillis() const override { return clock_->WallMillis(); }
+  TimerId Schedule(Duration delay, std::function<void()> fn) override {
+    return clock_->Schedule(delay, [busy = busy_, fn = std::move(fn)] { TimeInto(busy, fn); });
+  }
+  bool Cancel(TimerId id) override { return clock_->Cancel(id); }
+
+ private:
+  SimulatedClock* clock_;
+  Duration* busy_;
+};
 
 struct SimClusterOptions {
   int members = 3;
@@ -59,6 +87,16 @@ class SimCluster {
 
   void RunFor(Clock::Duration d) { clock_.Advance(d); }
 
+  // The real time member i has spent handling its events (peer messages, its timers and its
+  // children's exits, and calls made through AsMember): what it would have spent on a CPU of
+  // its own, as each member has in a real cluster. Simulated time does not depend on it.
+  Clock::Duration busy(int i) const { return members_[i].busy; }
+  // Calls `fn` (a call into member i, say an API request) as member i's work.
+  template <typename F>
+  void AsMember(int i, F&& fn) {
+    TimeInto(&members_[i].busy, std::forward<F>(fn));
+  }
+
   // Running instances per workload over every live member.
   std::map<std::string, int> RunningCounts() const;
   // Running instances over every live member (cheap: no names).
@@ -75,6 +113,8 @@ class SimCluster {
     std::unique_ptr<sidecar::Supervisor> supervisor;
     uint64_t incarnation = 0;
     bool stopping = false;
+    Clock::Duration busy{0};
+    std::unique_ptr<MemberClock> clock;  // times its timers into `busy`
   };
   void Down(int i);
 
