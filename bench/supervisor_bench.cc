@@ -4,12 +4,17 @@
 //                           requests of 1,000, until every member holds them and each runs once
 //                           (all five cores, their replication and the fakes share one thread)
 //   apply_per_s_one_core    the same applies into one member alone: the core's own apply path
+//   apply_per_s_busiest_member  the same 100,000 over the time the busiest of the five members
+//                           spent handling its events (SimCluster::busy): the cluster's rate
+//                           when each member has a CPU of its own, as pods do
 //   failover_settle_sim_ms  simulated time from kill -9 of the member holding ~20,000 to all of
 //                           them running again (1 s heartbeat deadline)
 //   failover_cpu_ms         real CPU time the surviving cores spent on that failover, from the
 //                           kill (the simulated second of heartbeats before the deadline
 //                           included) until every workload runs again and every survivor's map
 //                           holds every survivor's writes (takeovers and statuses replicated)
+//   failover_busiest_member_ms  of that failover, the time the busiest survivor spent handling
+//                           its events (its share on a CPU of its own)
 //   bytes_per_workload      heap bytes per declared workload that the core of the member killed
 //                           above held: what its destruction frees (mallinfo2: the arena's
 //                           chunks and the blocks malloc maps apart, which big tables are), its
@@ -24,14 +29,17 @@
 //   mkfifo /tmp/ctl && HERD_BENCH_PERF_CTL=/tmp/ctl perf record -D -1 --control fifo:/tmp/ctl ...
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <vector>
 
 #include "common/log.h"
 #include "tests/testing/sim_cluster.h"
 
+using herd::Clock;
 using herd::sidecar::ApplyRequest;
 using herd::sidecar::WorkloadSpec;
 using std::chrono::milliseconds;
@@ -59,6 +67,23 @@ void PerfControl(const char* command) {
     std::fprintf(f, "%s\n", command);
     std::fclose(f);
   }
+}
+
+// Each member's busy time so far (SimCluster::busy).
+std::vector<herd::Clock::Duration> Busy(const herd::testing::SimCluster& cluster, int members) {
+  std::vector<herd::Clock::Duration> busy;
+  for (int i = 0; i < members; ++i) busy.push_back(cluster.busy(i));
+  return busy;
+}
+
+// The most busy time any member has added since `before`, in seconds.
+double BusiestSeconds(const herd::testing::SimCluster& cluster,
+                      const std::vector<herd::Clock::Duration>& before) {
+  herd::Clock::Duration most{0};
+  for (size_t i = 0; i < before.size(); ++i) {
+    most = std::max(most, cluster.busy(static_cast<int>(i)) - before[i]);
+  }
+  return std::chrono::duration<double>(most).count();
 }
 
 }  // namespace
@@ -103,8 +128,10 @@ __attribute__((noinline)) void RunApply(herd::testing::SimCluster& cluster, int 
                                         int workloads, int batch) {
   int acked = 0;
   for (int b = 0; b < workloads / batch; ++b) {
-    cluster.member(b % members)->Apply(Batch(b * batch, batch), [&](auto r) {
-      if (r.ok()) acked += static_cast<int>(r->size());
+    cluster.AsMember(b % members, [&] {
+      cluster.member(b % members)->Apply(Batch(b * batch, batch), [&](auto r) {
+        if (r.ok()) acked += static_cast<int>(r->size());
+      });
     });
     cluster.RunFor(milliseconds(2));
   }
@@ -162,9 +189,11 @@ int main() {
   cluster.RunFor(std::chrono::seconds(3));
 
   const auto wall_start = std::chrono::steady_clock::now();
+  const std::vector<Clock::Duration> busy_before_apply = Busy(cluster, kMembers);
   RunApply(cluster, kMembers, kWorkloads, kBatch);
   const double apply_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const double apply_busiest_s = BusiestSeconds(cluster, busy_before_apply);
   const size_t heap_after = HeapBytes();
 
   // Kill the member with the most workloads; measure until all run again.
@@ -184,9 +213,11 @@ int main() {
   // From here: the survivors' work. (Destroying the victim's core above stands for the kernel
   // reclaiming a dead process, which costs the survivors nothing.)
   PerfControl("enable");
+  const std::vector<Clock::Duration> busy_before_failover = Busy(cluster, kMembers);
   const double cpu_start = CpuSeconds();
   const double settle_ms = RunFailover(cluster, kMembers, kWorkloads, sim_start);
   const double failover_cpu_ms = (CpuSeconds() - cpu_start) * 1000;
+  const double failover_busiest_ms = BusiestSeconds(cluster, busy_before_failover) * 1000;
   PerfControl("disable");
   int duplicates = 0;
   for (const auto& [name, n] : cluster.RunningCounts()) duplicates += n > 1;
@@ -194,12 +225,13 @@ int main() {
   const double one_core = OneCoreApplyPerSecond(kWorkloads, kBatch);
   std::printf(
       "{\"members\":%d,\"workloads\":%d,\"apply_per_s\":%.0f,\"apply_per_s_one_core\":%.0f,"
-      "\"apply_wall_s\":%.3f,"
+      "\"apply_per_s_busiest_member\":%.0f,\"apply_wall_s\":%.3f,"
       "\"failover_workloads\":%zu,\"failover_settle_sim_ms\":%.0f,\"failover_cpu_ms\":%.1f,"
+      "\"failover_busiest_member_ms\":%.1f,"
       "\"failover_duplicates\":%d,\"bytes_per_workload\":%.0f,"
       "\"cluster_heap_per_workload\":%.0f}\n",
-      kMembers, kWorkloads, kWorkloads / apply_s, one_core, apply_s, most, settle_ms,
-      failover_cpu_ms, duplicates,
+      kMembers, kWorkloads, kWorkloads / apply_s, one_core, kWorkloads / apply_busiest_s, apply_s,
+      most, settle_ms, failover_cpu_ms, failover_busiest_ms, duplicates,
       (static_cast<double>(heap_before_kill) - static_cast<double>(heap_after_kill)) / kWorkloads,
       static_cast<double>(heap_after - heap_before) / kWorkloads / kMembers);
   return 0;
