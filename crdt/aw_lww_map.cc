@@ -302,14 +302,20 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
   // entries inside the sender's context are visited, through the dot index, so a small delta
   // costs a few lookups and a whole state one pass over the entries it speaks for.
   doomed_.clear();
+  // Each doomed node is fetched as soon as it is known, while the next dots are looked up.
   for (const auto& [r, n] : delta.context.version_vector()) {
     dots_.ForEachInRange(r, 0, n, [&](const Dot& d, const KeyRef& node) {
-      if (!sender_holds(d)) doomed_.emplace_back(d, node);
+      if (sender_holds(d)) return;
+      doomed_.emplace_back(d, node);
+      KeyState::Prefetch(node);
     });
   }
   for (const Dot& d : delta.context.cloud()) {
     if (sender_holds(d)) continue;
-    if (const KeyRef* node = dots_.Find(d)) doomed_.emplace_back(d, *node);
+    if (const KeyRef* node = dots_.Find(d)) {
+      doomed_.emplace_back(d, *node);
+      KeyState::Prefetch(*node);
+    }
   }
   for (const auto& [d, node] : doomed_) {
     tracker.Touch(node);
@@ -322,12 +328,21 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
     }
   }
 
-  // (2) An entry whose dot this replica has never seen is new.
-  for (size_t i = 0; i < delta.entries.size(); ++i) {
+  // (2) An entry whose dot this replica has never seen is new. A big delta's keys lie all over
+  // the index: each key's slot is fetched kSlotsAhead entries before its lookup, and the node
+  // in that slot kNodesAhead before, so that the misses overlap.
+  constexpr size_t kSlotsAhead = 16;
+  constexpr size_t kNodesAhead = 8;
+  const size_t n = delta.entries.size();
+  hashes_.resize(n);
+  for (size_t i = 0; i < n; ++i) hashes_[i] = Hash(delta.entries[i].key);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kSlotsAhead < n) key_index_.PrefetchSlot(hashes_[i + kSlotsAhead]);
+    if (i + kNodesAhead < n) key_index_.PrefetchNode(hashes_[i + kNodesAhead]);
     const KeyedEntry& ke = delta.entries[i];
     const Dot d = ke.entry.dot;
     if (context_.Contains(d)) continue;
-    KeyRef node = FindOrAddKey(ke.key, Hash(ke.key));
+    KeyRef node = FindOrAddKey(ke.key, hashes_[i]);
     tracker.Touch(node);
     // False for a malformed delta repeating a dot: the first copy stays.
     const bool inserted = owned != nullptr ? InsertHead(node, std::move(owned->entries[i].entry))
@@ -335,6 +350,8 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
     if (!inserted) continue;
     if (!delta.context.Contains(d)) context_.Add(d);  // a well-formed delta speaks for it
   }
+
+  if (hashes_.capacity() > 4096) hashes_ = {};  // a whole state's worth is not kept around
 
   // (3) The context absorbs the sender's.
   context_.Merge(delta.context);

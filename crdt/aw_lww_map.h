@@ -177,6 +177,13 @@ class AwLwwMap {
     Heads heads;
     bool erased = false;   // out of the key index; freed by the next DropErased
     uint32_t touched = 0;  // during a Join: 1 + its JoinTracker slot once touched, else 0
+    // Starts fetching the node and the key bytes that follow it (see NewKeyState).
+    static void Prefetch(const KeyState* node) {
+      const char* p = reinterpret_cast<const char*>(node);
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+      __builtin_prefetch(p + 128);
+    }
   };
   struct KeyStateDeleter {
     void operator()(KeyState* node) const;
@@ -234,6 +241,7 @@ class AwLwwMap {
   DotIndex<KeyRef> dots_;
   KeyIndex<KeyState> key_index_;  // every key not erased
   // Join's scratch space, kept from join to join to spare allocations.
+  std::vector<uint64_t> hashes_;  // of the delta's keys
   std::vector<std::pair<Dot, KeyRef>> doomed_;
   std::vector<TouchedKey> touched_;
   // Per replica, the highest counter whose tombstone this replica dropped or whose covers it

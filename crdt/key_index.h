@@ -37,6 +37,20 @@ class KeyIndex {
     return nullptr;
   }
 
+  // Hints that `hash` is about to be looked up: fetches its home slot, so a loop over many
+  // scattered keys can overlap their cache misses instead of waiting on each in turn.
+  void PrefetchSlot(uint64_t hash) const {
+    if (size_ == 0) return;
+    __builtin_prefetch(&tags_[hash & mask_]);
+    __builtin_prefetch(&slots_[hash & mask_]);
+  }
+  // The next step, once the slot is at hand: fetches the node it holds (the key's node, unless
+  // another key sits there) for the key comparison.
+  void PrefetchNode(uint64_t hash) const {
+    if (size_ == 0) return;
+    if (const Node* node = slots_[hash & mask_]) Node::Prefetch(node);
+  }
+
   // Indexes `node`, whose key (with Hash `hash`) is not indexed yet.
   void Insert(uint64_t hash, Node* node) {
     if ((size_ + 1) * 8 > slots_.size() * 7) Resize(slots_.empty() ? 64 : slots_.size() * 2);
