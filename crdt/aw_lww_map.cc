@@ -372,6 +372,16 @@ std::optional<std::string_view> AwLwwMap::Get(std::string_view key) const {
   return std::string_view(e->value);
 }
 
+void AwLwwMap::Prefetch(std::string_view key, uint64_t hash, int step) const {
+  if (step == 0) {
+    key_index_.PrefetchSlot(hash);
+  } else if (step == 1) {
+    key_index_.PrefetchNode(hash);
+  } else if (KeyRef node = FindKey(key, hash)) {
+    if (const Entry* e = Visible(*node)) __builtin_prefetch(e->value.data());
+  }
+}
+
 namespace {
 
 // The first of `nodes` (in key order) whose key is not less than `key`, or not greater with

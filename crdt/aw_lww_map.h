@@ -113,6 +113,14 @@ class AwLwwMap {
 
   // The visible value of `key`, if any. The view is valid until the next mutation or join.
   std::optional<std::string_view> Get(std::string_view key) const;
+  // Read-ahead for a caller about to Get many scattered keys: each Get is a chain of cache
+  // misses (the key's index slot, its node, its value), and naming keys ahead lets the misses
+  // of several keys overlap. Step 0 fetches the slot of `key` (whose KeyHash is `hash`); step 1,
+  // issued once that has had time to arrive, the node in it; step 2, once that has, the bytes of
+  // the key's value. Only hints: nothing changes, and a wrong or early step costs a few
+  // instructions.
+  static uint64_t KeyHash(std::string_view key) { return Hash(key); }
+  void Prefetch(std::string_view key, uint64_t hash, int step) const;
   bool Contains(std::string_view key) const { return Get(key).has_value(); }
   // Visits every visible key in key order whose key starts with `prefix`. The first ordered read
   // after new keys sorts them in: O(k log k) for k new keys, plus a merge.

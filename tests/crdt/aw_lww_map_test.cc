@@ -31,6 +31,27 @@ TEST(AwLwwMapTest, PutGetAndCounts) {
   EXPECT_EQ(m.CheckInvariants(), "");
 }
 
+// Prefetch is a hint: any step on any key (present, removed, never written; an empty map)
+// changes nothing a read can see.
+TEST(AwLwwMapTest, PrefetchIsOnlyAHint) {
+  AwLwwMap empty(1);
+  for (int step = 0; step < 3; ++step) empty.Prefetch("a", AwLwwMap::KeyHash("a"), step);
+  EXPECT_EQ(empty.size(), 0u);
+
+  AwLwwMap m(1);
+  for (int i = 0; i < 100; ++i) m.Put("k" + std::to_string(i), "v" + std::to_string(i), 1 + i);
+  m.Remove("k7", 200);
+  const uint64_t version = m.version();
+  for (const std::string key : {"k1", "k7", "k99", "absent", ""}) {
+    for (int step = 0; step < 3; ++step) m.Prefetch(key, AwLwwMap::KeyHash(key), step);
+  }
+  EXPECT_EQ(m.version(), version);
+  EXPECT_EQ(m.size(), 99u);
+  EXPECT_EQ(m.Get("k1"), "v1");
+  EXPECT_EQ(m.Get("k7"), std::nullopt);
+  EXPECT_EQ(m.Get("absent"), std::nullopt);
+}
+
 TEST(AwLwwMapTest, PutDeltaCarriesTheNewEntryAndWhatItCovers) {
   AwLwwMap m(1);
   m.Put("k", "v1", 10);
