@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/log.h"
+#include "sidecar/record_prefetcher.h"
 #include "sidecar/spec_codec.h"
 #include "sidecar/supervisor.h"
 
@@ -241,8 +242,16 @@ void Supervisor::QueueStart(const std::string& name) {
 
 void Supervisor::StartQueued() {
   start_timer_ = 0;
-  for (size_t n = 0; n < options_.start_batch && !start_queue_.empty(); ++n) {
-    std::string name = std::move(start_queue_.extract(start_queue_.begin()).value());
+  std::vector<std::string> batch;
+  while (batch.size() < options_.start_batch && !start_queue_.empty()) {
+    batch.push_back(std::move(start_queue_.extract(start_queue_.begin()).value()));
+  }
+  std::vector<const std::string*> names;
+  for (const std::string& name : batch) names.push_back(&name);
+  RecordPrefetcher prefetch(map_, names);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    prefetch.Before(i);
+    const std::string& name = batch[i];
     // The map may have moved on since the start was queued: decide again.
     auto it = children_.find(name);
     if (it != children_.end() && it->second->state != Child::State::kIdle) continue;
@@ -528,8 +537,14 @@ void Supervisor::ScanOrphans() {
 
 void Supervisor::ScanOrphansOf(const NameSet& orphans, const std::vector<std::string>& alive,
                                Clock::TimePoint now, std::map<std::string, size_t>* taken) {
+  std::vector<const std::string*> mine;  // the rest are another survivor's
   for (const std::string& name : orphans) {
-    if (RendezvousFirst(name, alive) != options_.name) continue;  // another survivor's
+    if (RendezvousFirst(name, alive) == options_.name) mine.push_back(&name);
+  }
+  RecordPrefetcher prefetch(map_, mine);
+  for (size_t i = 0; i < mine.size(); ++i) {
+    prefetch.Before(i);
+    const std::string& name = *mine[i];
     std::optional<WorkloadRecord> rec = ReadPlacement(name);
     if (!rec || IsFinished(name, *rec)) continue;  // finished stays finished (Horde #4)
     Clock::Duration delay{0};

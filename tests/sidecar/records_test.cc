@@ -3,9 +3,37 @@
 #include <gtest/gtest.h>
 
 #include "sidecar/peer_message.h"
+#include "sidecar/record_prefetcher.h"
 
 namespace herd::sidecar {
 namespace {
+
+// Read-ahead over lists of every length around its distances (names with records and without,
+// one long enough to leave the key's inline buffer): the reads it runs beside find what they
+// would without it.
+TEST(RecordPrefetcherTest, WalksAnyListWithoutChangingWhatIsRead) {
+  crdt::AwLwwMap map(1);
+  for (int i = 0; i < 40; i += 2) {
+    map.Put(std::string(kStatusPrefix) + "w-" + std::to_string(i), "s" + std::to_string(i), 1);
+  }
+  for (size_t n : {0, 1, 3, 4, 5, 8, 12, 13, 14, 40}) {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < n; ++i) names.push_back("w-" + std::to_string(i));
+    if (n == 40) names.back() = std::string(100, 'x');
+    std::vector<const std::string*> pointers;
+    for (const std::string& name : names) pointers.push_back(&name);
+    RecordPrefetcher prefetch(map, pointers);
+    for (size_t i = 0; i < n; ++i) {
+      prefetch.Before(i);
+      const std::optional<std::string_view> status = map.Get(std::string(kStatusPrefix) + names[i]);
+      if (i % 2 == 0 && names[i].size() < 100) {
+        EXPECT_EQ(status, "s" + std::to_string(i)) << n << " " << i;
+      } else {
+        EXPECT_EQ(status, std::nullopt) << n << " " << i;
+      }
+    }
+  }
+}
 
 TEST(RecordsTest, RoundTrips) {
   MemberRecord m{"10.0.0.1:7946", 42, MemberStatus::kShuttingDown};
