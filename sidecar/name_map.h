@@ -110,8 +110,10 @@ class NameMap {
   void erase(iterator it) { EraseAt(it.i_); }
   // Removes every entry and frees the table.
   void clear() { *this = NameMap(); }
-  // Grows the table once so that `n` more names fit without growing it step by step.
+  // Grows the table once so that `n` more names fit without growing it step by step. (Room for
+  // none allocates nothing.)
   void reserve(size_t n) {
+    if (n == 0) return;
     size_t slots = slots_.empty() ? 16 : slots_.size();
     while ((size_ + n) * 8 > slots * 7) slots *= 2;
     if (slots != slots_.size()) Resize(slots);
