@@ -184,6 +184,7 @@ int main() {
   o.members = kMembers;
   o.seed = 42;
   o.runner_history = false;
+  o.work_clock = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
   herd::testing::SimCluster cluster(o);
   for (int i = 0; i < kMembers; ++i) cluster.Start(i);
   cluster.RunFor(std::chrono::seconds(3));

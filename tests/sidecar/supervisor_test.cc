@@ -90,10 +90,13 @@ class SupervisorTest : public ::testing::Test {
 };
 
 // The bench's per-member figures rest on this: a member's busy time grows with the events it
-// handles and the calls made as it, and with nothing of another member's.
+// handles and the calls made as it, and with nothing of another member's. The work clock here
+// moves 1 us per reading, so each timed event adds exactly 1 us.
 TEST(SimClusterTest, BusyTimeIsChargedToTheMemberThatHandledTheWork) {
   SimClusterOptions o;
   o.members = 3;
+  Clock::Duration work{0};
+  o.work_clock = [&work] { return work += std::chrono::microseconds(1); };
   SimCluster cluster(o);
   for (int i = 0; i < 3; ++i) cluster.Start(i);
   cluster.RunFor(seconds(3));
@@ -113,9 +116,23 @@ TEST(SimClusterTest, BusyTimeIsChargedToTheMemberThatHandledTheWork) {
     cluster.member(1)->Apply({{Spec("w-0"), std::nullopt}}, [&](auto r) { applied = r.ok(); });
   });
   EXPECT_EQ(cluster.busy(0), zero);
-  EXPECT_GT(cluster.busy(1), one);
+  EXPECT_EQ(cluster.busy(1), one + std::chrono::microseconds(1));  // one call, timed once
   cluster.RunFor(seconds(1));
   EXPECT_TRUE(applied);
+}
+
+TEST(SimClusterTest, WithoutAWorkClockNothingIsCharged) {
+  SimClusterOptions o;
+  o.members = 2;
+  SimCluster cluster(o);
+  for (int i = 0; i < 2; ++i) cluster.Start(i);
+  cluster.RunFor(seconds(3));
+  cluster.AsMember(0, [&] {
+    cluster.member(0)->Apply({{Spec("w-0"), std::nullopt}}, [](auto) {});
+  });
+  cluster.RunFor(seconds(3));
+  EXPECT_EQ(cluster.TotalRunning(), 1u);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(cluster.busy(i), Clock::Duration::zero()) << i;
 }
 
 TEST_F(SupervisorTest, ApplyRunsOnceAndIsIdempotentByName) {

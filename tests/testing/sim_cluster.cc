@@ -15,7 +15,10 @@ SimCluster::SimCluster(const SimClusterOptions& options)
     m.store = std::make_unique<sidecar::FakeStore>();
     members_.push_back(std::move(m));
   }
-  for (Member& m : members_) m.clock = std::make_unique<MemberClock>(&clock_, &m.busy);
+  for (Member& m : members_) {
+    m.meter.read = &options_.work_clock;
+    m.clock = std::make_unique<MemberClock>(&clock_, &m.meter);
+  }
   // HERD_SIM_TRACE=1: every log line, stamped with simulated time.
   if (std::getenv("HERD_SIM_TRACE") != nullptr) {
     traced_ = true;
@@ -63,8 +66,8 @@ void SimCluster::Start(int i) {
   std::map<std::string, std::string> declared;
   for (const Member& other : members_) declared[other.name] = other.name + ":7946";
   sup->SetDeclaredMembers(declared);
-  network_.SetReceiver(m.name, [sup, busy = &m.busy](std::string_view bytes) {
-    TimeInto(busy, [&] { sup->OnPeerMessage(bytes); });
+  network_.SetReceiver(m.name, [sup, meter = &m.meter](std::string_view bytes) {
+    meter->Run([&] { sup->OnPeerMessage(bytes); });
   });
   Status s = sup->Start();
   if (!s.ok()) {

@@ -26,29 +26,39 @@
 
 namespace herd::testing {
 
-// Runs `fn`, adding the real time it takes to `*busy`.
-template <typename F>
-void TimeInto(Clock::Duration* busy, F&& fn) {
-  const auto start = std::chrono::steady_clock::now();
-  fn();
-  *busy += std::chrono::steady_clock::now() - start;
-}
+// A member's work time: each event it handles is timed by `read` (a clock of work done,
+// SimClusterOptions::work_clock) and summed in `busy`. Without a clock nothing is timed.
+struct WorkMeter {
+  const std::function<Clock::Duration()>* read = nullptr;
+  Clock::Duration busy{0};
 
-// One member's view of the cluster's clock: the same time and timers, with the real time each
-// of its timers takes added to the member's busy time.
+  template <typename F>
+  void Run(F&& fn) {
+    if (read == nullptr || !*read) {
+      fn();
+      return;
+    }
+    const Clock::Duration start = (*read)();
+    fn();
+    busy += (*read)() - start;
+  }
+};
+
+// One member's view of the cluster's clock: the same time and timers, with the work each of
+// its timers does charged to the member's meter.
 class MemberClock : public Clock {
  public:
-  MemberClock(SimulatedClock* clock, Duration* busy) : clock_(clock), busy_(busy) {}
+  MemberClock(SimulatedClock* clock, WorkMeter* meter) : clock_(clock), meter_(meter) {}
   TimePoint Now() const override { return clock_->Now(); }
   int64_t WallMillis() const override { return clock_->WallMillis(); }
   TimerId Schedule(Duration delay, std::function<void()> fn) override {
-    return clock_->Schedule(delay, [busy = busy_, fn = std::move(fn)] { TimeInto(busy, fn); });
+    return clock_->Schedule(delay, [meter = meter_, fn = std::move(fn)] { meter->Run(fn); });
   }
   bool Cancel(TimerId id) override { return clock_->Cancel(id); }
 
  private:
   SimulatedClock* clock_;
-  Duration* busy_;
+  WorkMeter* meter_;
 };
 
 struct SimClusterOptions {
@@ -60,6 +70,10 @@ struct SimClusterOptions {
   // Each member's FakeProcessRunner records its starts, stops and exits (for tests to read);
   // runs that never read them (scenarios, benchmarks) turn this off.
   bool runner_history = true;
+  // A clock of work done, read before and after each event a member handles to charge the
+  // member for it (busy). The bench passes a real one; a test may pass one it steps itself.
+  // Unset, busy() stays zero and the simulation reads no real time.
+  std::function<Clock::Duration()> work_clock;
 };
 
 class SimCluster {
@@ -87,14 +101,15 @@ class SimCluster {
 
   void RunFor(Clock::Duration d) { clock_.Advance(d); }
 
-  // The real time member i has spent handling its events (peer messages, its timers and its
-  // children's exits, and calls made through AsMember): what it would have spent on a CPU of
-  // its own, as each member has in a real cluster. Simulated time does not depend on it.
-  Clock::Duration busy(int i) const { return members_[i].busy; }
+  // The work_clock time member i has spent handling its events (peer messages, its timers and
+  // its children's exits, and calls made through AsMember): with a real clock, what it would
+  // have spent on a CPU of its own, as each member has in a real cluster. Simulated time does
+  // not depend on it.
+  Clock::Duration busy(int i) const { return members_[i].meter.busy; }
   // Calls `fn` (a call into member i, say an API request) as member i's work.
   template <typename F>
   void AsMember(int i, F&& fn) {
-    TimeInto(&members_[i].busy, std::forward<F>(fn));
+    members_[i].meter.Run(std::forward<F>(fn));
   }
 
   // Running instances per workload over every live member.
@@ -113,8 +128,8 @@ class SimCluster {
     std::unique_ptr<sidecar::Supervisor> supervisor;
     uint64_t incarnation = 0;
     bool stopping = false;
-    Clock::Duration busy{0};
-    std::unique_ptr<MemberClock> clock;  // times its timers into `busy`
+    WorkMeter meter;
+    std::unique_ptr<MemberClock> clock;  // charges its timers to `meter`
   };
   void Down(int i);
 

@@ -24,7 +24,8 @@ class Scenario {
                                    .strategy = o.strategy,
                                    .active_redistribution = o.active_redistribution,
                                    .seed = o.seed,
-                                   .runner_history = false}),
+                                   .runner_history = false,
+                                   .work_clock = nullptr}),
         rnd_(o.seed * 0x9E3779B97F4A7C15ULL + 7) {}
 
   ScenarioResult Run();
