@@ -1,6 +1,7 @@
 #include "crdt/codec.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -261,6 +262,7 @@ Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
   }
   RETURN_IF_ERROR(in->Count("context cloud count", kMinDotBytes, &n));
   Dot prev_dot;
+  uint64_t max = 0;  // of prev_dot's replica: the cloud's dots come grouped by replica
   for (uint64_t i = 0; i < n; ++i) {
     Dot d;
     uint64_t index = 0;
@@ -269,8 +271,9 @@ Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
     if (i > 0 && !(prev_dot < d)) {
       return Invalid(what, " " + ToString(d) + " is not above the previous one");
     }
+    // A cloud dot leaves its replica's max alone (it lies above a gap).
+    if (i == 0 || d.replica != prev_dot.replica) max = out->Max(d.replica);
     prev_dot = d;
-    const uint64_t max = out->Max(d.replica);
     if (d.counter - 1 <= max) {
       return Invalid(what, " " + ToString(d) + " is not above its replica's max " + Str(max) +
                                " + 1 (context not compact)");
@@ -280,16 +283,53 @@ Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
   return Status::Ok();
 }
 
-Status ReadEntry(Reader* in, DotReader* dots, const CausalContext& context, uint64_t i,
-                 KeyedEntry* out) {
+// A dot an entry names, its own or one it covers, with where it was named: the dots are
+// checked against the delta's context once all are read, sorted, in one walk.
+struct NamedDot {
+  static constexpr uint32_t kOwn = ~uint32_t{0};
+  Dot dot;
+  uint32_t entry = 0;     // a frame's length fits in 32 bits, so does its entry count
+  uint32_t cover = kOwn;  // the entry's own dot, or its cover's position
+  friend bool operator<(const NamedDot& a, const NamedDot& b) {
+    return a.dot < b.dot || (a.dot == b.dot && a.entry < b.entry);
+  }
+};
+
+// The first of `dots` (ascending) that `context` lacks, or dots.end(): one walk along the
+// context's cloud, instead of a search in it for each.
+std::vector<NamedDot>::const_iterator FirstNotIn(const CausalContext& context,
+                                                 const std::vector<NamedDot>& dots) {
+  const std::map<ReplicaId, uint64_t>& vv = context.version_vector();
+  const std::vector<Dot>& cloud = context.cloud();
+  auto r = vv.begin();
+  auto c = cloud.begin();
+  for (auto it = dots.begin(); it != dots.end(); ++it) {
+    const Dot& d = it->dot;
+    while (r != vv.end() && r->first < d.replica) ++r;
+    if (r != vv.end() && r->first == d.replica && d.counter <= r->second) continue;
+    while (c != cloud.end() && *c < d) ++c;
+    if (c == cloud.end() || !(*c == d)) return it;
+  }
+  return dots.end();
+}
+
+Status NotInContext(const NamedDot& n) {
+  const What entry("entry", n.entry);
+  if (n.cover == NamedDot::kOwn) {
+    return Invalid(entry, " dot " + ToString(n.dot) + " is not in the delta's context");
+  }
+  return Invalid(entry.With("cover", n.cover),
+                 " " + ToString(n.dot) + " is not in the delta's context");
+}
+
+// Reads entry `i`; the dots it covers go to `covers` too, for the context check.
+Status ReadEntry(Reader* in, DotReader* dots, uint64_t i, KeyedEntry* out,
+                 std::vector<NamedDot>* covers) {
   const What what("entry", i);
   RETURN_IF_ERROR(in->Bytes(what + "key", &out->key));
   Entry& e = out->entry;
   uint64_t index = 0;
   RETURN_IF_ERROR(dots->Read(in, what + "dot", &e.dot, &index));
-  if (!context.Contains(e.dot)) {
-    return Invalid(what, " dot " + ToString(e.dot) + " is not in the delta's context");
-  }
   RETURN_IF_ERROR(in->Varint(what + "timestamp", &e.timestamp));
   uint64_t flags = 0;
   RETURN_IF_ERROR(in->Varint(what + "flags", &flags));
@@ -309,10 +349,8 @@ Status ReadEntry(Reader* in, DotReader* dots, const CausalContext& context, uint
     if (c > 0 && !(e.covers.back() < d)) {
       return Invalid(cover, " " + ToString(d) + " is not above the previous one");
     }
-    if (!context.Contains(d)) {
-      return Invalid(cover, " " + ToString(d) + " is not in the delta's context");
-    }
     e.covers.push_back(d);
+    covers->push_back({d, static_cast<uint32_t>(i), static_cast<uint32_t>(c)});
   }
   return Status::Ok();
 }
@@ -402,24 +440,31 @@ Result<Delta> DecodeDelta(std::string_view bytes) {
   uint64_t n = 0;
   RETURN_IF_ERROR(in.Count("entry count", kMinEntryBytes, &n));
   delta.entries.resize(n);
+  std::vector<NamedDot> covers;
   for (uint64_t i = 0; i < n; ++i) {
-    RETURN_IF_ERROR(ReadEntry(&in, &dots, delta.context, i, &delta.entries[i]));
+    RETURN_IF_ERROR(ReadEntry(&in, &dots, i, &delta.entries[i], &covers));
   }
   if (in.remaining() > 0) {
     return InvalidArgument(Str(in.remaining()) + " unexpected bytes after the last entry");
   }
   RETURN_IF_ERROR(dots.CheckAllUsed());
-  std::vector<std::pair<Dot, uint64_t>> seen;
+  std::vector<NamedDot> seen;
   seen.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) seen.emplace_back(delta.entries[i].entry.dot, i);
+  for (uint64_t i = 0; i < n; ++i) {
+    seen.push_back({delta.entries[i].entry.dot, static_cast<uint32_t>(i)});
+  }
   // A writer's own writes come in dot order: nothing to sort.
   if (!std::is_sorted(seen.begin(), seen.end())) std::sort(seen.begin(), seen.end());
   for (size_t i = 1; i < seen.size(); ++i) {
-    if (seen[i].first == seen[i - 1].first) {
-      return InvalidArgument("entries " + Str(seen[i - 1].second) + " and " + Str(seen[i].second) +
-                             " share dot " + ToString(seen[i].first));
+    if (seen[i].dot == seen[i - 1].dot) {
+      return InvalidArgument("entries " + Str(seen[i - 1].entry) + " and " + Str(seen[i].entry) +
+                             " share dot " + ToString(seen[i].dot));
     }
   }
+  // Every dot named must be in the context; the lowest one missing is named.
+  if (auto it = FirstNotIn(delta.context, seen); it != seen.end()) return NotInContext(*it);
+  if (!std::is_sorted(covers.begin(), covers.end())) std::sort(covers.begin(), covers.end());
+  if (auto it = FirstNotIn(delta.context, covers); it != covers.end()) return NotInContext(*it);
   return delta;
 }
 

@@ -125,6 +125,13 @@ TEST(CodecTest, CorruptDeltasGetExactErrors) {
       {"cover outside context",
        DeltaFrame(Head() + V(1) + EntryBytes(1, 0, "v", V(1) + V(0) + V(2))), inv,
        "entry 0 cover 0 (5,2) is not in the delta's context"},
+      // The dots are checked once all entries are read: the lowest one missing is named.
+      {"dots outside context", DeltaFrame(Head(2) + V(2) + EntryBytes(4) + EntryBytes(3)), inv,
+       "entry 1 dot (5,3) is not in the delta's context"},
+      {"later cover outside context",
+       DeltaFrame(Head(3) + V(2) + EntryBytes(3, 0, "v", V(1) + V(0) + V(1)) +
+                  EntryBytes(2, 0, "v", V(2) + V(0) + V(1) + V(0) + V(4))),
+       inv, "entry 1 cover 1 (5,4) is not in the delta's context"},
       {"cover count", DeltaFrame(Head() + V(1) + EntryBytes(1, 0, "v", V(50))), inv,
        "entry 0 cover count 50 exceeds what the remaining 0 bytes can hold"},
       {"duplicate dot", DeltaFrame(Head() + V(2) + EntryBytes() + EntryBytes()), inv,
