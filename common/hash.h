@@ -27,11 +27,21 @@ inline uint64_t Load(const char* p, size_t n) {  // n <= 8 bytes, little-endian
   return v;
 }
 
+// 1-7 bytes in fixed-size loads (a copy of a variable length is a loop or a call): two
+// 4-byte words that overlap, or the first, middle and last byte, as wyhash reads them. Every
+// byte is read; the length is mixed in by the caller.
+inline uint64_t LoadShort(const char* p, size_t n) {
+  if (n >= 4) return Load(p, 4) << 32 | Load(p + n - 4, 4);
+  const auto byte = [p](size_t i) { return static_cast<uint64_t>(static_cast<uint8_t>(p[i])); };
+  return byte(0) << 16 | byte(n >> 1) << 8 | byte(n - 1);
+}
+
 }  // namespace hash_internal
 
 inline uint64_t HashBytes(std::string_view s) {
   using hash_internal::Fold;
   using hash_internal::Load;
+  using hash_internal::LoadShort;
   constexpr uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL,
                      k2 = 0x8ebc6af09c88c6e3ULL;
   const char* p = s.data();
@@ -44,7 +54,7 @@ inline uint64_t HashBytes(std::string_view s) {
     a = Load(p, 8);
     b = Load(p + n - 8, 8);
   } else if (n > 0) {
-    a = Load(p, n);
+    a = LoadShort(p, n);
   }
   return Fold(Fold(a ^ k1 ^ h, b ^ k2) ^ k0, k1 ^ n);
 }
