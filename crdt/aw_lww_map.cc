@@ -310,12 +310,22 @@ void AwLwwMap::JoinImpl(const Delta& delta, Delta* owned, const DiffCallback& on
       KeyState::Prefetch(node);
     });
   }
-  for (const Dot& d : delta.context.cloud()) {
-    if (sender_holds(d)) continue;
-    if (const KeyRef* node = dots_.Find(d)) {
-      doomed_.emplace_back(d, *node);
-      KeyState::Prefetch(*node);
+  for (const DotRange& run : delta.context.cloud()) {
+    if (run.first == run.last) {  // a covered dot, most often: one lookup
+      const Dot d{run.replica, run.first};
+      if (sender_holds(d)) continue;
+      if (const KeyRef* node = dots_.Find(d)) {
+        doomed_.emplace_back(d, *node);
+        KeyState::Prefetch(*node);
+      }
+      continue;
     }
+    dots_.ForEachInRange(run.replica, run.first - 1, run.last,
+                         [&](const Dot& d, const KeyRef& node) {
+                           if (sender_holds(d)) return;
+                           doomed_.emplace_back(d, node);
+                           KeyState::Prefetch(node);
+                         });
   }
   for (const auto& [d, node] : doomed_) {
     tracker.Touch(node);

@@ -52,9 +52,12 @@ Delta AwLwwMap::DeltaSince(const CausalContext& peer, std::optional<ReplicaId> o
       if (!add_dead(Dot{r, c})) return State();
     }
   }
-  for (const Dot& d : context_.cloud()) {
-    if (origin && d.replica != *origin) continue;
-    if (!add_dead(d)) return State();
+  for (const DotRange& run : context_.cloud()) {
+    if (origin && run.replica != *origin) continue;
+    for (uint64_t c = run.first;; ++c) {
+      if (!add_dead(Dot{run.replica, c})) return State();
+      if (c == run.last) break;
+    }
   }
   return out;
 }
@@ -66,7 +69,7 @@ Delta AwLwwMap::OwnWritesSince(uint64_t counter) const {
       if (e.dot == d) AppendWithContext(*node, e, &out);
     }
   });
-  for (uint64_t c = counter + 1; c <= counter_; ++c) out.context.Add(Dot{self_, c});
+  if (counter < counter_) out.context.AddRange(DotRange{self_, counter + 1, counter_});
   return out;
 }
 

@@ -62,7 +62,7 @@ class ReplicaTable {
   }
   void NoteContext(const CausalContext& c) {
     for (const auto& [r, n] : c.version_vector()) Note(r);
-    for (const Dot& d : c.cloud()) Note(d.replica);
+    for (const DotRange& run : c.cloud()) Note(run.replica);
   }
   uint64_t IndexOf(ReplicaId r) const {
     return static_cast<uint64_t>(std::lower_bound(ids_.begin(), ids_.end(), r) - ids_.begin());
@@ -84,8 +84,15 @@ class ReplicaTable {
 void PutContext(std::string* out, const ReplicaTable& table, const CausalContext& c) {
   PutVarint(out, c.version_vector().size());
   for (const auto& [r, n] : c.version_vector()) table.PutDot(out, Dot{r, n});
-  PutVarint(out, c.cloud().size());
-  for (const Dot& d : c.cloud()) table.PutDot(out, d);
+  uint64_t dots = 0;
+  for (const DotRange& run : c.cloud()) dots += run.last - run.first + 1;
+  PutVarint(out, dots);
+  for (const DotRange& run : c.cloud()) {
+    for (uint64_t n = run.first;; ++n) {
+      table.PutDot(out, Dot{run.replica, n});
+      if (n == run.last) break;
+    }
+  }
 }
 
 // Fills in the header in front of a payload written after kFrameHeaderSize placeholder bytes.
@@ -300,15 +307,19 @@ struct NamedDot {
 std::vector<NamedDot>::const_iterator FirstNotIn(const CausalContext& context,
                                                  const std::vector<NamedDot>& dots) {
   const std::map<ReplicaId, uint64_t>& vv = context.version_vector();
-  const std::vector<Dot>& cloud = context.cloud();
+  const std::vector<DotRange>& cloud = context.cloud();
   auto r = vv.begin();
   auto c = cloud.begin();
   for (auto it = dots.begin(); it != dots.end(); ++it) {
     const Dot& d = it->dot;
     while (r != vv.end() && r->first < d.replica) ++r;
     if (r != vv.end() && r->first == d.replica && d.counter <= r->second) continue;
-    while (c != cloud.end() && *c < d) ++c;
-    if (c == cloud.end() || !(*c == d)) return it;
+    // Past the runs that end before d.
+    while (c != cloud.end() &&
+           (c->replica < d.replica || (c->replica == d.replica && c->last < d.counter))) {
+      ++c;
+    }
+    if (c == cloud.end() || !c->Contains(d)) return it;
   }
   return dots.end();
 }

@@ -8,6 +8,29 @@ std::string ToString(const Dot& d) {
   return "(" + std::to_string(d.replica) + "," + std::to_string(d.counter) + ")";
 }
 
+namespace {
+
+// Whether run `a` starts before `b` (runs order by replica, then first counter).
+bool StartsBefore(const DotRange& a, const DotRange& b) {
+  return a.replica < b.replica || (a.replica == b.replica && a.first < b.first);
+}
+
+// Whether `next`, starting at or after `run`, overlaps it or follows it without a gap.
+bool Touches(const DotRange& run, const DotRange& next) {
+  return next.replica == run.replica && next.first - 1 <= run.last;  // counters start at 1
+}
+
+// The first run that does not start at or before `d`: the one before it is the only run that
+// may hold `d`.
+template <typename It>
+It RunAfter(It begin, It end, const Dot& d) {
+  return std::upper_bound(begin, end, d, [](const Dot& x, const DotRange& r) {
+    return x.replica < r.replica || (x.replica == r.replica && x.counter < r.first);
+  });
+}
+
+}  // namespace
+
 uint64_t CausalContext::RawMax(ReplicaId r) const {
   auto it = vv_.find(r);
   return it == vv_.end() ? 0 : it->second;
@@ -16,19 +39,19 @@ uint64_t CausalContext::RawMax(ReplicaId r) const {
 bool CausalContext::Contains(const Dot& d) const {
   if (pending_.size() > kMaxPending) NormalizeSlow();
   if (d.counter <= RawMax(d.replica)) return true;
-  // Lookups tend to walk the cloud in order (a delta's entries against its own context): try
-  // the dot after the last one found before searching.
-  if (const size_t next = cloud_hint_ + 1; next < cloud_.size() && cloud_[next] == d) {
-    cloud_hint_ = next;
+  // Lookups often come in dot order: try the run of the last find, then the next one.
+  if (cloud_hint_ < cloud_.size()) {
+    if (cloud_[cloud_hint_].Contains(d)) return true;
+    if (cloud_hint_ + 1 < cloud_.size() && cloud_[cloud_hint_ + 1].Contains(d)) {
+      ++cloud_hint_;
+      return true;
+    }
+  }
+  const auto it = RunAfter(cloud_.begin(), cloud_.end(), d);
+  if (it != cloud_.begin() && std::prev(it)->Contains(d)) {
+    cloud_hint_ = static_cast<size_t>(std::prev(it) - cloud_.begin());
     return true;
   }
-  const auto it = std::lower_bound(cloud_.begin(), cloud_.end(), d);
-  if (it != cloud_.end() && *it == d) {
-    cloud_hint_ = static_cast<size_t>(it - cloud_.begin());
-    return true;
-  }
-  // A pending dot may also extend the range, but a dot that extension would swallow is in the
-  // cloud or pending itself, so looking at each is enough.
   return std::find(pending_.begin(), pending_.end(), d) != pending_.end();
 }
 
@@ -36,18 +59,28 @@ void CausalContext::Add(const Dot& d) {
   const uint64_t max = RawMax(d.replica);
   if (d.counter <= max) return;
   if (pending_.empty()) {
-    if (d.counter == max + 1) {
+    if (d.counter - 1 == max) {
       vv_[d.replica] = d.counter;
       if (!cloud_.empty()) CompactReplica(d.replica);
       return;
     }
-    if (cloud_.empty() || cloud_.back() < d) {
-      cloud_.push_back(d);
+    // In order (a writer's run, a decoder's cloud): extend the last run or start one.
+    if (cloud_.empty() || cloud_.back().replica < d.replica) {
+      cloud_.push_back(DotRange{d.replica, d.counter, d.counter});
+      return;
+    }
+    DotRange& back = cloud_.back();
+    if (back.replica == d.replica && d.counter >= back.first) {
+      if (d.counter <= back.last) return;
+      if (d.counter - 1 == back.last) {
+        back.last = d.counter;
+      } else {
+        cloud_.push_back(DotRange{d.replica, d.counter, d.counter});
+      }
       return;
     }
   }
   pending_.push_back(d);
-  // Folding in costs a pass over the cloud: wait until that pass is paid for.
   if (pending_.size() > std::max(kMaxPending, cloud_.size())) NormalizeSlow();
 }
 
@@ -55,7 +88,27 @@ void CausalContext::AddUpTo(ReplicaId r, uint64_t n) {
   if (n <= RawMax(r)) return;
   vv_[r] = n;
   if (!cloud_.empty()) CompactReplica(r);
-  // A pending dot at or below n is now redundant; Normalize drops it.
+}
+
+void CausalContext::AddRange(const DotRange& run) {
+  Normalize();
+  const uint64_t max = RawMax(run.replica);
+  if (run.last <= max) return;
+  if (run.first - 1 <= max) {
+    AddUpTo(run.replica, run.last);
+    return;
+  }
+  // After the whole cloud (a decoder's runs, a writer's own): append or extend.
+  if (cloud_.empty() || cloud_.back().replica < run.replica ||
+      (cloud_.back().replica == run.replica && cloud_.back().first <= run.first)) {
+    if (!cloud_.empty() && Touches(cloud_.back(), run)) {
+      cloud_.back().last = std::max(cloud_.back().last, run.last);
+    } else {
+      cloud_.push_back(run);
+    }
+    return;
+  }
+  InsertRuns({run});
 }
 
 void CausalContext::Merge(const CausalContext& other) {
@@ -63,20 +116,7 @@ void CausalContext::Merge(const CausalContext& other) {
   for (const auto& [r, n] : other.vv_) AddUpTo(r, n);
   if (other.cloud_.empty()) return;
   Normalize();
-  // Both clouds are sorted: one linear merge, then compaction of the replicas it touched.
-  const size_t mid = cloud_.size();
-  cloud_.insert(cloud_.end(), other.cloud_.begin(), other.cloud_.end());
-  std::inplace_merge(cloud_.begin(), cloud_.begin() + static_cast<std::ptrdiff_t>(mid),
-                     cloud_.end());
-  cloud_.erase(std::unique(cloud_.begin(), cloud_.end()), cloud_.end());
-  ReplicaId last = 0;
-  bool first = true;
-  for (const Dot& d : other.cloud_) {
-    if (!first && d.replica == last) continue;
-    first = false;
-    last = d.replica;
-    CompactReplica(d.replica);
-  }
+  InsertRuns(other.cloud_);
 }
 
 uint64_t CausalContext::Max(ReplicaId r) const {
@@ -87,13 +127,21 @@ uint64_t CausalContext::Max(ReplicaId r) const {
 uint64_t CausalContext::HighestCounter(ReplicaId r) const {
   Normalize();
   uint64_t high = RawMax(r);
-  auto it = r == UINT64_MAX ? cloud_.end()
-                            : std::lower_bound(cloud_.begin(), cloud_.end(), Dot{r + 1, 0});
-  if (it != cloud_.begin()) {
-    --it;
-    if (it->replica == r) high = std::max(high, it->counter);
-  }
+  // The last run of `r` comes just before the first run of a higher replica.
+  const auto it = std::partition_point(cloud_.begin(), cloud_.end(),
+                                       [r](const DotRange& run) { return run.replica <= r; });
+  if (it != cloud_.begin() && std::prev(it)->replica == r)
+    high = std::max(high, std::prev(it)->last);
   return high;
+}
+
+bool CausalContext::ContainsRun(const DotRange& run) const {
+  const uint64_t max = RawMax(run.replica);
+  if (run.last <= max) return true;
+  // The part above the version vector must lie in one run: runs of a replica never touch.
+  const Dot lo{run.replica, std::max(run.first, max + 1)};
+  const auto it = RunAfter(cloud_.begin(), cloud_.end(), lo);
+  return it != cloud_.begin() && std::prev(it)->Contains(lo) && run.last <= std::prev(it)->last;
 }
 
 bool CausalContext::Includes(const CausalContext& other) const {
@@ -102,8 +150,8 @@ bool CausalContext::Includes(const CausalContext& other) const {
   for (const auto& [r, n] : other.vv_) {
     if (RawMax(r) < n) return false;
   }
-  for (const Dot& d : other.cloud_) {
-    if (!Contains(d)) return false;
+  for (const DotRange& run : other.cloud_) {
+    if (!ContainsRun(run)) return false;
   }
   return true;
 }
@@ -116,32 +164,59 @@ void CausalContext::NormalizeSlow() const {
   std::vector<Dot> add;
   add.swap(pending_);
   std::sort(add.begin(), add.end());
-  add.erase(std::unique(add.begin(), add.end()), add.end());
-  const size_t mid = cloud_.size();
+  std::vector<DotRange> runs;
   for (const Dot& d : add) {
-    if (d.counter > RawMax(d.replica)) cloud_.push_back(d);
+    if (d.counter <= RawMax(d.replica)) continue;
+    const DotRange one{d.replica, d.counter, d.counter};
+    if (!runs.empty() && Touches(runs.back(), one)) {
+      runs.back().last = std::max(runs.back().last, d.counter);
+    } else {
+      runs.push_back(one);
+    }
   }
-  std::inplace_merge(cloud_.begin(), cloud_.begin() + static_cast<std::ptrdiff_t>(mid),
-                     cloud_.end());
-  cloud_.erase(std::unique(cloud_.begin(), cloud_.end()), cloud_.end());
-  for (size_t i = 0; i < add.size(); ++i) {
-    if (i == 0 || add[i].replica != add[i - 1].replica) CompactReplica(add[i].replica);
+  InsertRuns(runs);
+}
+
+void CausalContext::InsertRuns(const std::vector<DotRange>& runs) const {
+  if (runs.empty()) return;
+  std::vector<DotRange> merged;
+  merged.reserve(cloud_.size() + runs.size());
+  auto push = [&merged](const DotRange& run) {
+    if (!merged.empty() && Touches(merged.back(), run)) {
+      merged.back().last = std::max(merged.back().last, run.last);
+    } else {
+      merged.push_back(run);
+    }
+  };
+  auto a = cloud_.begin();
+  auto b = runs.begin();
+  while (a != cloud_.end() || b != runs.end()) {
+    if (b == runs.end() || (a != cloud_.end() && StartsBefore(*a, *b))) {
+      push(*a++);
+    } else {
+      push(*b++);
+    }
+  }
+  cloud_.swap(merged);
+  cloud_hint_ = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (i == 0 || runs[i].replica != runs[i - 1].replica) CompactReplica(runs[i].replica);
   }
 }
 
-// Drops cloud dots of `r` that the version vector now covers, then pulls in every cloud dot that
-// extends the contiguous range.
 void CausalContext::CompactReplica(ReplicaId r) const {
   auto vv_it = vv_.find(r);
   uint64_t max = vv_it == vv_.end() ? 0 : vv_it->second;
-  auto first = std::lower_bound(cloud_.begin(), cloud_.end(), Dot{r, 0});
+  auto first = std::partition_point(cloud_.begin(), cloud_.end(),
+                                    [r](const DotRange& run) { return run.replica < r; });
   auto last = first;
-  while (last != cloud_.end() && last->replica == r && last->counter <= max + 1) {
-    max = std::max(max, last->counter);
+  while (last != cloud_.end() && last->replica == r && last->first - 1 <= max) {
+    max = std::max(max, last->last);
     ++last;
   }
   if (first == last) return;
   cloud_.erase(first, last);
+  cloud_hint_ = 0;
   if (vv_it == vv_.end()) {
     vv_.emplace(r, max);
   } else {

@@ -35,14 +35,27 @@ struct DotHash {
 
 std::string ToString(const Dot& d);
 
+// The dots (replica, first) to (replica, last) of one replica: a run of the cloud.
+struct DotRange {
+  ReplicaId replica = 0;
+  uint64_t first = 0;
+  uint64_t last = 0;
+
+  bool Contains(const Dot& d) const {
+    return d.replica == replica && d.counter >= first && d.counter <= last;
+  }
+  friend bool operator==(const DotRange&, const DotRange&) = default;
+};
+
 // The set of dots a replica has seen. Kept compact: once normalized, a cloud dot that extends
 // its replica's contiguous range has moved into the version vector.
 //
-// The cloud is a sorted vector (binary search, linear merges, one allocation), not a tree: a
-// delta's context holds thousands of scattered dots (the writes it covers), and a tree spent an
-// allocation and a cache miss per dot. Dots added out of order wait in a small unsorted buffer
-// that the next read needing order folds in (sort, merge, compact) — so even const reads may
-// reorganize the representation. Single-threaded, like the map that owns it.
+// The cloud is a sorted vector of runs (binary search, linear merges, one allocation), not a
+// tree of dots: a delta's context holds its writer's run of writes, thousands of dots in one
+// run, beside scattered dots (the writes it covers), and a tree spent an allocation and a cache
+// miss per dot. Dots added out of order wait in a small unsorted buffer that the next read
+// needing order folds in (sort, merge, compact) — so even const reads may reorganize the
+// representation. Single-threaded, like the map that owns it.
 class CausalContext {
  public:
   // Dots with counter 0 name no write: every context contains them and Add ignores them.
@@ -50,6 +63,8 @@ class CausalContext {
   void Add(const Dot& d);
   // Adds every dot (r,1)..(r,n) at once (what a decoder or a test needs to rebuild a vector).
   void AddUpTo(ReplicaId r, uint64_t n);
+  // Adds the dots run.first..run.last of run.replica (first >= 1, first <= last).
+  void AddRange(const DotRange& run);
   void Merge(const CausalContext& other);
   // The highest counter c of `r` such that (r,1)..(r,c) are all seen; 0 if none.
   uint64_t Max(ReplicaId r) const;
@@ -59,6 +74,7 @@ class CausalContext {
   // True when every dot in `other` is in this context.
   bool Includes(const CausalContext& other) const;
   bool empty() const { return vv_.empty() && cloud_.empty() && pending_.empty(); }
+  // The runs in the cloud (not its dots).
   size_t cloud_size() const {
     Normalize();
     return cloud_.size();
@@ -68,8 +84,9 @@ class CausalContext {
     Normalize();
     return vv_;
   }
-  // Ascending, unique, and above each replica's contiguous range plus one.
-  const std::vector<Dot>& cloud() const {
+  // Runs ascending by (replica, first), none touching the next of its replica, each above its
+  // replica's contiguous range plus one.
+  const std::vector<DotRange>& cloud() const {
     Normalize();
     return cloud_;
   }
@@ -88,12 +105,16 @@ class CausalContext {
   // Folds pending_ into cloud_ and compacts; a no-op when nothing is pending.
   void Normalize() const;
   void NormalizeSlow() const;
+  // Merges `runs` (ascending, each replica's apart) into the cloud and compacts.
+  void InsertRuns(const std::vector<DotRange>& runs) const;
   void CompactReplica(ReplicaId r) const;
+  // True when every dot of `run` is in this (normalized) context.
+  bool ContainsRun(const DotRange& run) const;
 
   mutable std::map<ReplicaId, uint64_t> vv_;  // r -> n: (r,1)..(r,n) all seen; never n == 0
-  mutable std::vector<Dot> cloud_;            // seen dots above a gap, sorted
+  mutable std::vector<DotRange> cloud_;       // seen dots above a gap, in runs, sorted
   mutable std::vector<Dot> pending_;          // added out of order, not yet folded in
-  mutable size_t cloud_hint_ = 0;             // where Contains last found a cloud dot
+  mutable size_t cloud_hint_ = 0;             // the run where Contains last found a dot
 };
 
 // The element-wise minimum of contiguous ranges: what every one of `contexts` has seen for sure.

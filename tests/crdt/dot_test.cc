@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -11,6 +12,7 @@ namespace herd::crdt {
 namespace {
 
 using VV = std::map<ReplicaId, uint64_t>;
+using Runs = std::vector<DotRange>;
 
 TEST(CausalContextTest, EmptyContainsOnlyCounterZero) {
   CausalContext c;
@@ -37,13 +39,13 @@ TEST(CausalContextTest, GapStaysInCloudUntilFilled) {
   c.Add(Dot{7, 4});
   c.Add(Dot{7, 6});
   EXPECT_EQ(c.Max(7), 1u);
-  EXPECT_EQ(c.cloud(), (std::vector<Dot>{{7, 3}, {7, 4}, {7, 6}}));
+  EXPECT_EQ(c.cloud(), (Runs{{7, 3, 4}, {7, 6, 6}}));
   EXPECT_TRUE(c.Contains(Dot{7, 4}));
   EXPECT_FALSE(c.Contains(Dot{7, 2}));
   EXPECT_EQ(c.HighestCounter(7), 6u);
   c.Add(Dot{7, 2});  // fills the gap: 3 and 4 compact, 6 stays
   EXPECT_EQ(c.Max(7), 4u);
-  EXPECT_EQ(c.cloud(), (std::vector<Dot>{{7, 6}}));
+  EXPECT_EQ(c.cloud(), (Runs{{7, 6, 6}}));
   c.Add(Dot{7, 5});
   EXPECT_EQ(c.version_vector(), (VV{{7, 6}}));
   EXPECT_EQ(c.cloud_size(), 0u);
@@ -55,7 +57,7 @@ TEST(CausalContextTest, CompactionIsPerReplica) {
   c.Add(Dot{2, 2});
   c.Add(Dot{1, 1});
   EXPECT_EQ(c.version_vector(), (VV{{1, 2}}));
-  EXPECT_EQ(c.cloud(), (std::vector<Dot>{{2, 2}}));
+  EXPECT_EQ(c.cloud(), (Runs{{2, 2, 2}}));
 }
 
 TEST(CausalContextTest, AddUpToSwallowsCloudDots) {
@@ -65,7 +67,7 @@ TEST(CausalContextTest, AddUpToSwallowsCloudDots) {
   c.Add(Dot{1, 9});
   c.AddUpTo(1, 4);  // 3 is now inside, 5 extends the range, 9 stays
   EXPECT_EQ(c.version_vector(), (VV{{1, 5}}));
-  EXPECT_EQ(c.cloud(), (std::vector<Dot>{{1, 9}}));
+  EXPECT_EQ(c.cloud(), (Runs{{1, 9, 9}}));
   c.AddUpTo(1, 2);  // never shrinks
   EXPECT_EQ(c.Max(1), 5u);
 }
@@ -78,7 +80,7 @@ TEST(CausalContextTest, MergeIsUnionAndCompacts) {
   b.Add(Dot{1, 5});
   a.Merge(b);
   EXPECT_EQ(a.version_vector(), (VV{{1, 3}, {2, 5}}));
-  EXPECT_EQ(a.cloud(), (std::vector<Dot>{{1, 5}}));
+  EXPECT_EQ(a.cloud(), (Runs{{1, 5, 5}}));
   CausalContext c = b;
   c.Merge(a);
   EXPECT_EQ(c, a);  // canonical form: equal sets compare equal
@@ -95,6 +97,43 @@ TEST(CausalContextTest, Includes) {
   b.Add(Dot{2, 1});
   EXPECT_FALSE(a.Includes(b));
   EXPECT_TRUE(a.Includes(CausalContext{}));
+}
+
+// Dots added in order extend one run; a dot inside a run, or between runs, keeps them apart
+// or joins them.
+TEST(CausalContextTest, InOrderDotsFormRuns) {
+  CausalContext c;
+  for (uint64_t n = 10; n <= 2000; ++n) c.Add(Dot{3, n});
+  c.Add(Dot{3, 2005});
+  EXPECT_EQ(c.cloud(), (Runs{{3, 10, 2000}, {3, 2005, 2005}}));
+  EXPECT_TRUE(c.Contains(Dot{3, 1500}));
+  EXPECT_FALSE(c.Contains(Dot{3, 2001}));
+  c.Add(Dot{3, 700});  // inside: nothing changes
+  for (uint64_t n = 2001; n <= 2004; ++n) c.Add(Dot{3, n});
+  EXPECT_EQ(c.cloud(), (Runs{{3, 10, 2005}}));
+  c.AddUpTo(3, 9);  // reaches the run: all of it moves into the version vector
+  EXPECT_EQ(c.Max(3), 2005u);
+  EXPECT_EQ(c.cloud_size(), 0u);
+}
+
+// Runs at the top of the counter range neither overflow nor wrap.
+TEST(CausalContextTest, RunsAtTheTopCounter) {
+  CausalContext c;
+  c.Add(Dot{1, UINT64_MAX});
+  c.Add(Dot{1, UINT64_MAX - 1});
+  c.Add(Dot{1, UINT64_MAX - 3});
+  EXPECT_EQ(c.cloud(),
+            (Runs{{1, UINT64_MAX - 3, UINT64_MAX - 3}, {1, UINT64_MAX - 1, UINT64_MAX}}));
+  EXPECT_EQ(c.HighestCounter(1), UINT64_MAX);
+  EXPECT_FALSE(c.Contains(Dot{1, UINT64_MAX - 2}));
+  c.Add(Dot{1, UINT64_MAX - 2});
+  EXPECT_EQ(c.cloud(), (Runs{{1, UINT64_MAX - 3, UINT64_MAX}}));
+  CausalContext d;
+  d.AddUpTo(1, UINT64_MAX - 4);
+  d.Merge(c);
+  EXPECT_EQ(d.Max(1), UINT64_MAX);
+  EXPECT_EQ(d.cloud_size(), 0u);
+  EXPECT_TRUE(d.Includes(c));
 }
 
 TEST(CausalContextTest, HighestCounterAtTheTopReplicaId) {
@@ -145,10 +184,40 @@ TEST(CausalContextTest, MatchesASetUnderRandomOrder) {
     CausalContext rebuilt;
     for (const Dot& d : model) rebuilt.Add(d);
     EXPECT_EQ(c, rebuilt) << "seed " << seed;
-    for (const Dot& d : c.cloud()) {
-      EXPECT_GT(d.counter, c.Max(d.replica) + 1) << "seed " << seed << " " << ToString(d);
+    // Runs: ascending, apart from the next run of their replica, above its contiguous range.
+    const Runs& runs = c.cloud();
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const DotRange& run = runs[i];
+      EXPECT_LE(run.first, run.last) << "seed " << seed;
+      EXPECT_GT(run.first, c.Max(run.replica) + 1) << "seed " << seed;
+      if (i > 0) {
+        const DotRange& prev = runs[i - 1];
+        EXPECT_TRUE(prev.replica < run.replica ||
+                    (prev.replica == run.replica && prev.last + 1 < run.first))
+            << "seed " << seed << " run " << i;
+      }
     }
-    EXPECT_TRUE(std::is_sorted(c.cloud().begin(), c.cloud().end()));
+    // HighestCounter and Includes agree with the model too.
+    for (ReplicaId r = 1; r <= 4; ++r) {
+      uint64_t high = 0;
+      for (const Dot& d : model) {
+        if (d.replica == r) high = std::max(high, d.counter);
+      }
+      EXPECT_EQ(c.HighestCounter(r), high) << "seed " << seed;
+    }
+    for (int k = 0; k < 50; ++k) {
+      CausalContext probe;
+      bool inside = true;
+      const ReplicaId r = 1 + rng() % 4;
+      const uint64_t first = 1 + rng() % 300, length = rng() % 8;
+      for (uint64_t n = first; n <= first + length; ++n) {
+        probe.Add(Dot{r, n});
+        inside = inside && model.count(Dot{r, n}) > 0;
+      }
+      EXPECT_EQ(c.Includes(probe), inside) << "seed " << seed << " " << r << ":" << first;
+    }
+    EXPECT_TRUE(c.Includes(rebuilt));
+    EXPECT_TRUE(rebuilt.Includes(c));
     // Lookups in dot order, as a join makes them (Contains then tries the dot after its last
     // find first), agree too: on this context, and on a copy that grew after the walk.
     auto walk = [&model](const CausalContext& ctx) {
