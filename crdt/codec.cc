@@ -19,6 +19,7 @@ constexpr uint64_t kEntryTombstone = 1;
 // The fewest payload bytes one element can take: what a count is checked against.
 constexpr size_t kMinEntryBytes = 7;  // key len, replica, counter, ts, flags, value len, covers
 constexpr size_t kMinDotBytes = 2;    // replica index, counter
+constexpr size_t kMinRunBytes = 3;    // replica index, first counter, length
 constexpr size_t kReplicaBytes = 8;
 
 std::string Str(uint64_t v) { return std::to_string(v); }
@@ -84,14 +85,10 @@ class ReplicaTable {
 void PutContext(std::string* out, const ReplicaTable& table, const CausalContext& c) {
   PutVarint(out, c.version_vector().size());
   for (const auto& [r, n] : c.version_vector()) table.PutDot(out, Dot{r, n});
-  uint64_t dots = 0;
-  for (const DotRange& run : c.cloud()) dots += run.last - run.first + 1;
-  PutVarint(out, dots);
+  PutVarint(out, c.cloud().size());
   for (const DotRange& run : c.cloud()) {
-    for (uint64_t n = run.first;; ++n) {
-      table.PutDot(out, Dot{run.replica, n});
-      if (n == run.last) break;
-    }
+    table.PutDot(out, Dot{run.replica, run.first});
+    PutVarint(out, run.last - run.first);
   }
 }
 
@@ -252,21 +249,9 @@ class DotReader {
   std::vector<bool> used_;
 };
 
-Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
+// Format 1's cloud: its dots one by one.
+Status ReadCloudDots(Reader* in, DotReader* dots, CausalContext* out) {
   uint64_t n = 0;
-  RETURN_IF_ERROR(in->Count("context vv count", kMinDotBytes, &n));
-  uint64_t prev = 0;
-  for (uint64_t i = 0; i < n; ++i) {
-    Dot d;
-    uint64_t index = 0;
-    RETURN_IF_ERROR(dots->Read(in, What("context vv", i), &d, &index));
-    if (i > 0 && index <= prev) {
-      return InvalidArgument("context vv " + Str(i) + " replica index " + Str(index) +
-                             " is not above the previous one");
-    }
-    prev = index;
-    out->AddUpTo(d.replica, d.counter);
-  }
   RETURN_IF_ERROR(in->Count("context cloud count", kMinDotBytes, &n));
   Dot prev_dot;
   uint64_t max = 0;  // of prev_dot's replica: the cloud's dots come grouped by replica
@@ -288,6 +273,61 @@ Status ReadContext(Reader* in, DotReader* dots, CausalContext* out) {
     out->Add(d);
   }
   return Status::Ok();
+}
+
+// Format 2's cloud: runs of consecutive counters, each (first dot, length - 1).
+Status ReadCloudRuns(Reader* in, DotReader* dots, CausalContext* out) {
+  uint64_t n = 0;
+  RETURN_IF_ERROR(in->Count("context cloud run count", kMinRunBytes, &n));
+  DotRange prev;
+  uint64_t prev_index = 0;
+  uint64_t max = 0;  // of prev's replica: runs come grouped by replica
+  for (uint64_t i = 0; i < n; ++i) {
+    Dot d;
+    uint64_t index = 0;
+    const What what("context cloud run", i);
+    RETURN_IF_ERROR(dots->Read(in, what, &d, &index));
+    uint64_t extra = 0;
+    RETURN_IF_ERROR(in->Varint(what + "length", &extra));
+    if (extra > UINT64_MAX - d.counter) {
+      return Invalid(what, " " + ToString(d) + " runs past the highest counter");
+    }
+    const DotRange run{d.replica, d.counter, d.counter + extra};
+    if (i > 0 && index < prev_index) {
+      return Invalid(what, " replica index " + Str(index) + " is below the previous run's");
+    }
+    if (i > 0 && index == prev_index && run.first - 1 <= prev.last) {
+      return Invalid(what, " " + ToString(d) + " does not start above the previous run's end " +
+                               Str(prev.last) + " + 1");
+    }
+    if (i == 0 || index != prev_index) max = out->Max(d.replica);
+    if (run.first - 1 <= max) {
+      return Invalid(what, " " + ToString(d) + " is not above its replica's max " + Str(max) +
+                               " + 1 (context not compact)");
+    }
+    prev = run;
+    prev_index = index;
+    out->AddRange(run);
+  }
+  return Status::Ok();
+}
+
+Status ReadContext(Reader* in, DotReader* dots, uint8_t version, CausalContext* out) {
+  uint64_t n = 0;
+  RETURN_IF_ERROR(in->Count("context vv count", kMinDotBytes, &n));
+  uint64_t prev = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    Dot d;
+    uint64_t index = 0;
+    RETURN_IF_ERROR(dots->Read(in, What("context vv", i), &d, &index));
+    if (i > 0 && index <= prev) {
+      return InvalidArgument("context vv " + Str(i) + " replica index " + Str(index) +
+                             " is not above the previous one");
+    }
+    prev = index;
+    out->AddUpTo(d.replica, d.counter);
+  }
+  return version == 1 ? ReadCloudDots(in, dots, out) : ReadCloudRuns(in, dots, out);
 }
 
 // A dot an entry names, its own or one it covers, with where it was named: the dots are
@@ -366,8 +406,8 @@ Status ReadEntry(Reader* in, DotReader* dots, uint64_t i, KeyedEntry* out,
   return Status::Ok();
 }
 
-// Checks the header and returns the payload.
-Result<std::string_view> OpenFrame(std::string_view bytes, uint8_t want_kind) {
+// Checks the header and returns the payload; `version` gets the frame's format version.
+Result<std::string_view> OpenFrame(std::string_view bytes, uint8_t want_kind, uint8_t* version) {
   if (bytes.size() >= 2 && (bytes[0] != kMagic0 || bytes[1] != kMagic1)) {
     return InvalidArgument("not a herd CRDT frame (bad magic)");
   }
@@ -376,10 +416,11 @@ Result<std::string_view> OpenFrame(std::string_view bytes, uint8_t want_kind) {
                     Str(kFrameHeaderSize) + "-byte header");
   }
   const auto byte = [&bytes](size_t i) { return static_cast<uint8_t>(bytes[i]); };
-  if (byte(2) != kFormatVersion) {
+  if (byte(2) < kOldestFormatVersion || byte(2) > kFormatVersion) {
     return InvalidArgument("unsupported format version " + Str(byte(2)) + " (this build reads " +
-                           Str(kFormatVersion) + ")");
+                           Str(kOldestFormatVersion) + " to " + Str(kFormatVersion) + ")");
   }
+  *version = byte(2);
   const uint8_t kind = byte(3);
   if (kind != kKindDelta && kind != kKindContext) {
     return InvalidArgument("unknown frame kind " + Str(kind));
@@ -438,7 +479,8 @@ std::string EncodeDelta(const Delta& delta) {
 }
 
 Result<Delta> DecodeDelta(std::string_view bytes) {
-  ASSIGN_OR_RETURN(std::string_view payload, OpenFrame(bytes, kKindDelta));
+  uint8_t version = 0;
+  ASSIGN_OR_RETURN(std::string_view payload, OpenFrame(bytes, kKindDelta, &version));
   Reader in(payload);
   Delta delta;
   uint64_t flags = 0;
@@ -447,7 +489,7 @@ Result<Delta> DecodeDelta(std::string_view bytes) {
   delta.full_state = (flags & kDeltaFullState) != 0;
   DotReader dots;
   RETURN_IF_ERROR(dots.ReadTable(&in));
-  RETURN_IF_ERROR(ReadContext(&in, &dots, &delta.context));
+  RETURN_IF_ERROR(ReadContext(&in, &dots, version, &delta.context));
   uint64_t n = 0;
   RETURN_IF_ERROR(in.Count("entry count", kMinEntryBytes, &n));
   delta.entries.resize(n);
@@ -491,12 +533,13 @@ std::string EncodeContext(const CausalContext& context) {
 }
 
 Result<CausalContext> DecodeContext(std::string_view bytes) {
-  ASSIGN_OR_RETURN(std::string_view payload, OpenFrame(bytes, kKindContext));
+  uint8_t version = 0;
+  ASSIGN_OR_RETURN(std::string_view payload, OpenFrame(bytes, kKindContext, &version));
   Reader in(payload);
   DotReader dots;
   CausalContext context;
   RETURN_IF_ERROR(dots.ReadTable(&in));
-  RETURN_IF_ERROR(ReadContext(&in, &dots, &context));
+  RETURN_IF_ERROR(ReadContext(&in, &dots, version, &context));
   if (in.remaining() > 0) {
     return InvalidArgument(Str(in.remaining()) + " unexpected bytes after the context");
   }

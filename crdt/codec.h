@@ -9,14 +9,17 @@
 //   replicas: count, then each replica id as 8 fixed bytes, strictly ascending; every dot
 //             below names its replica by index into this table, and every listed replica is
 //             used
-//   context:  vv count, (replica index, max >= 1) ascending by replica; cloud count,
-//             (replica index, counter) ascending, each above its replica's max + 1 (compact)
+//   context:  vv count, (replica index, max >= 1) ascending by replica; cloud run count,
+//             runs (replica index, first counter, count - 1) ascending, each above its
+//             replica's max + 1 (compact) and above the previous run of its replica + 1 (runs
+//             of consecutive counters are one run). Format 1, still read, listed the cloud
+//             dot by dot: count, (replica index, counter) ascending, each above max + 1.
 //   delta:    flags (bit 0: full_state), replicas, context, entry count, then per entry: key,
 //             replica index, counter, timestamp, flags (bit 0: tombstone), value, cover count,
 //             covers (replica index, counter) strictly ascending
 // Every entry's dot and covers must lie inside the delta's context (as the join rule assumes),
 // no dot may appear twice, and a tombstone's value is empty. The encoding is canonical:
-// decoding then encoding gives back the same bytes.
+// decoding then encoding gives back the same bytes (a format 1 frame comes back as format 2).
 //
 // Decoding is total: any byte string yields a value or a Status, never a crash or undefined
 // behaviour, and every count is checked against the bytes left before anything is reserved,
@@ -37,7 +40,8 @@
 
 namespace herd::crdt {
 
-inline constexpr uint8_t kFormatVersion = 1;
+inline constexpr uint8_t kFormatVersion = 2;        // what this build writes
+inline constexpr uint8_t kOldestFormatVersion = 1;  // the oldest it reads (logs on disk)
 inline constexpr size_t kFrameHeaderSize = 12;
 
 std::string EncodeDelta(const Delta& delta);

@@ -73,8 +73,10 @@ TEST(CodecTest, CorruptDeltasGetExactErrors) {
   const std::string ok = DeltaFrame(ok_payload);
   std::string flipped = ok;
   flipped.back() ^= 0x01;
-  std::string v2 = ok;
-  v2[2] = 2;
+  std::string v3 = ok;
+  v3[2] = 3;
+  std::string v0 = ok;
+  v0[2] = 0;
   std::string kind9 = ok;
   kind9[3] = 9;
   const auto inv = StatusCode::kInvalidArgument;
@@ -83,7 +85,8 @@ TEST(CodecTest, CorruptDeltasGetExactErrors) {
       {"empty", "", loss, "frame of 0 bytes is shorter than its 12-byte header"},
       {"short header", "hD\x01", loss, "frame of 3 bytes is shorter than its 12-byte header"},
       {"bad magic", "XY" + ok.substr(2), inv, "not a herd CRDT frame (bad magic)"},
-      {"version", v2, inv, "unsupported format version 2 (this build reads 1)"},
+      {"version", v3, inv, "unsupported format version 3 (this build reads 1 to 2)"},
+      {"version 0", v0, inv, "unsupported format version 0 (this build reads 1 to 2)"},
       {"kind", kind9, inv, "unknown frame kind 9"},
       {"context frame", Frame(2, V(0) + V(0) + V(0)), inv, "frame holds a context, not a delta"},
       {"truncated", ok.substr(0, ok.size() - 1), loss,
@@ -105,12 +108,34 @@ TEST(CodecTest, CorruptDeltasGetExactErrors) {
       {"vv order",
        DeltaFrame(V(0) + V(2) + Fixed(5, 8) + Fixed(6, 8) + V(2) + V(1) + V(1) + V(0) + V(1)), inv,
        "context vv 1 replica index 0 is not above the previous one"},
+      // Format 2's cloud: runs (replica index, first counter, count - 1).
+      {"runs touch",
+       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(2) + V(0) + V(3) + V(1) +
+                  V(0) + V(5) + V(0)),
+       inv, "context cloud run 1 (5,5) does not start above the previous run's end 4 + 1"},
+      {"runs overlap",
+       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(2) + V(0) + V(3) + V(4) +
+                  V(0) + V(5) + V(0)),
+       inv, "context cloud run 1 (5,5) does not start above the previous run's end 7 + 1"},
+      {"run replicas descend",
+       DeltaFrame(V(0) + V(2) + Fixed(5, 8) + Fixed(6, 8) + V(0) + V(2) + V(1) + V(3) + V(0) +
+                  V(0) + V(3) + V(0)),
+       inv, "context cloud run 1 replica index 0 is below the previous run's"},
+      {"run not compact",
+       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(1) + V(0) + V(2) + V(4)), inv,
+       "context cloud run 0 (5,2) is not above its replica's max 1 + 1 (context not compact)"},
+      {"run past the top counter",
+       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(0) + V(1) + V(0) + V(3) + V(UINT64_MAX - 2)), inv,
+       "context cloud run 0 (5,3) runs past the highest counter"},
+      {"run count", DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(0) + V(2) + V(0) + V(3) + V(0)), inv,
+       "context cloud run count 2 exceeds what the remaining 3 bytes can hold"},
+      // Format 1's cloud, still read: dot by dot.
       {"cloud order",
-       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(2) + V(0) + V(5) + V(0) +
-                  V(3)),
+       Frame(1, V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(2) + V(0) + V(5) + V(0) + V(3),
+             1),
        inv, "context cloud dot 1 (5,3) is not above the previous one"},
       {"cloud not compact",
-       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(1) + V(0) + V(2)), inv,
+       Frame(1, V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(1) + V(0) + V(2), 1), inv,
        "context cloud dot 0 (5,2) is not above its replica's max 1 + 1 (context not compact)"},
       {"dot outside context", DeltaFrame(Head() + V(1) + EntryBytes(2)), inv,
        "entry 0 dot (5,2) is not in the delta's context"},
@@ -204,6 +229,8 @@ TEST(CodecTest, RoundTripsContexts) {
          v[2].AddUpTo(UINT64_MAX, UINT64_MAX);
          v[2].Add(Dot{3, 9});
          v[2].Add(Dot{3, 12});
+         for (uint64_t n = 20; n <= 5000; ++n) v[2].Add(Dot{3, n});  // one run, a few bytes
+         v[2].Add(Dot{UINT64_MAX - 1, UINT64_MAX});
          return v;
        }()) {
     const std::string bytes = EncodeContext(ctx);
@@ -212,6 +239,40 @@ TEST(CodecTest, RoundTripsContexts) {
     EXPECT_EQ(*back, ctx);
     EXPECT_EQ(EncodeContext(*back), bytes);
   }
+}
+
+// A run costs a few bytes however long it is: a writer's thousand writes in a delta add
+// nothing per write to its context.
+TEST(CodecTest, AContextRunCostsTheSameAtAnyLength) {
+  CausalContext one, many;
+  one.Add(Dot{9, 5});
+  for (uint64_t n = 5; n <= 100000; ++n) many.Add(Dot{9, n});
+  EXPECT_EQ(EncodeContext(many).size(), EncodeContext(one).size() + 2);  // 99,995 as a varint
+}
+
+// Logs written by a format 1 build stay readable: its dot-by-dot cloud decodes to the same
+// context, which encodes as format 2.
+TEST(CodecTest, ReadsFormatOneFrames) {
+  // replicas [5, 6]; vv {5: 1}; cloud (5,3) (5,4) (5,6) (6,2)
+  const std::string context1 = V(2) + Fixed(5, 8) + Fixed(6, 8) + V(1) + V(0) + V(1) + V(4) + V(0) +
+                               V(3) + V(0) + V(4) + V(0) + V(6) + V(1) + V(2);
+  CausalContext want;
+  want.AddUpTo(5, 1);
+  for (const Dot& d : {Dot{5, 3}, Dot{5, 4}, Dot{5, 6}, Dot{6, 2}}) want.Add(d);
+  Result<CausalContext> c = DecodeContext(Frame(2, context1, 1));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(*c, want);
+  EXPECT_EQ(c->cloud(), (std::vector<DotRange>{{5, 3, 4}, {5, 6, 6}, {6, 2, 2}}));
+  const std::string v2 = EncodeContext(*c);
+  EXPECT_EQ(static_cast<uint8_t>(v2[2]), kFormatVersion);
+  EXPECT_EQ(*DecodeContext(v2), want);
+  // A delta: flags, the same context, one entry (5,6) covering (5,3).
+  Result<Delta> d =
+      DecodeDelta(Frame(1, V(0) + context1 + V(1) + EntryBytes(6, 0, "v", V(1) + V(0) + V(3)), 1));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->context, want);
+  EXPECT_EQ(d->entries[0].entry.covers, (std::vector<Dot>{{5, 3}}));
+  EXPECT_EQ(*DecodeDelta(EncodeDelta(*d)), *d);
 }
 
 TEST(CodecTest, EveryTruncationAndBitFlipIsRejected) {

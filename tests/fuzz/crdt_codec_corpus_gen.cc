@@ -1,6 +1,8 @@
 // Writes the seed corpus of the crdt_codec fuzz target: valid encodings of varied deltas and
 // contexts, and a few corrupt ones. Run once by hand when the format changes:
-//   build-crdt/tests/fuzz/crdt_codec_corpus_gen tests/fuzz/corpus/crdt_codec
+//   build/tests/fuzz/crdt_codec_corpus_gen tests/fuzz/corpus/crdt_codec
+// The seeds named format1_* were written so by a format 1 build, and stay: that format is
+// still read (logs on disk).
 #include <cstdio>
 #include <fstream>
 #include <string>
