@@ -19,14 +19,20 @@ Status Corrupt(std::string_view what, std::string_view why) {
 
 // A bounded reader that accepts only the canonical form EncodeSpec writes. ByteReader
 // (common/bytes.h) accepts non-minimal varints, which would break EncodeSpec(DecodeSpec(b)) ==
-// b, hence this small one.
+// b, hence this small one. Reads fill an out-parameter and return a Status (an OK one is a
+// null pointer): a spec is decoded for every start, and a Result per field cost more than the
+// field.
 class SpecReader {
  public:
   explicit SpecReader(std::string_view in) : in_(in) {}
 
   size_t remaining() const { return in_.size() - pos_; }
 
-  Result<uint64_t> Varint(std::string_view what) {
+  Status Varint(std::string_view what, uint64_t* out) {
+    if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80) {  // most fields
+      *out = static_cast<uint8_t>(in_[pos_++]);
+      return Status::Ok();
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (remaining() == 0) return Corrupt(what, "truncated at byte " + std::to_string(pos_));
@@ -35,43 +41,52 @@ class SpecReader {
       v |= static_cast<uint64_t>(b & 0x7F) << shift;
       if (!(b & 0x80)) {
         if (b == 0 && shift > 0) return Corrupt(what, "non-minimal varint");
-        return v;
+        *out = v;
+        return Status::Ok();
       }
     }
     return Corrupt(what, "varint longer than 10 bytes");
   }
 
-  Result<uint8_t> Byte(std::string_view what) {
+  Status Byte(std::string_view what, uint8_t* out) {
     if (remaining() == 0) return Corrupt(what, "truncated at byte " + std::to_string(pos_));
-    return static_cast<uint8_t>(in_[pos_++]);
+    *out = static_cast<uint8_t>(in_[pos_++]);
+    return Status::Ok();
   }
 
-  Result<int64_t> Signed(std::string_view what, int64_t lo, int64_t hi) {
-    ASSIGN_OR_RETURN(uint64_t raw, Varint(what));
+  template <typename Int>
+  Status Signed(std::string_view what, Int* out) {
+    constexpr int64_t lo = std::numeric_limits<Int>::min(), hi = std::numeric_limits<Int>::max();
+    uint64_t raw = 0;
+    RETURN_IF_ERROR(Varint(what, &raw));
     const int64_t v = UnZigZag(raw);
     if (v < lo || v > hi) return Corrupt(what, std::to_string(v) + " is out of range");
-    return v;
+    *out = static_cast<Int>(v);
+    return Status::Ok();
   }
 
   // A count of items that take at least `min_item_bytes` each: never more than the input holds.
-  Result<size_t> Count(std::string_view what, size_t min_item_bytes) {
-    ASSIGN_OR_RETURN(uint64_t n, Varint(what));
+  Status Count(std::string_view what, size_t min_item_bytes, size_t* out) {
+    uint64_t n = 0;
+    RETURN_IF_ERROR(Varint(what, &n));
     if (n > remaining() / min_item_bytes) {
       return Corrupt(what, "count " + std::to_string(n) + " cannot fit in the " +
                                std::to_string(remaining()) + " bytes left");
     }
-    return static_cast<size_t>(n);
+    *out = static_cast<size_t>(n);
+    return Status::Ok();
   }
 
-  Result<std::string> String(std::string_view what) {
-    ASSIGN_OR_RETURN(uint64_t n, Varint(what));
+  Status String(std::string_view what, std::string* out) {
+    uint64_t n = 0;
+    RETURN_IF_ERROR(Varint(what, &n));
     if (n > remaining()) {
       return Corrupt(what, "length " + std::to_string(n) + " exceeds the " +
                                std::to_string(remaining()) + " bytes left");
     }
-    std::string s(in_.substr(pos_, n));
+    out->assign(in_.data() + pos_, n);
     pos_ += n;
-    return s;
+    return Status::Ok();
   }
 
  private:
@@ -79,57 +94,49 @@ class SpecReader {
   size_t pos_ = 0;
 };
 
-Result<WorkloadSpec> DecodeFields(SpecReader& r) {
-  WorkloadSpec spec;
-  ASSIGN_OR_RETURN(spec.name, r.String("name"));
-  ASSIGN_OR_RETURN(size_t labels, r.Count("labels", 2));
+Status DecodeFields(SpecReader& r, WorkloadSpec* spec) {
+  RETURN_IF_ERROR(r.String("name", &spec->name));
+  size_t labels = 0;
+  RETURN_IF_ERROR(r.Count("labels", 2, &labels));
   for (size_t i = 0; i < labels; ++i) {
-    ASSIGN_OR_RETURN(std::string key, r.String("label key"));
-    ASSIGN_OR_RETURN(std::string value, r.String("label value"));
-    if (!spec.labels.empty() && spec.labels.rbegin()->first >= key) {
+    std::string key, value;
+    RETURN_IF_ERROR(r.String("label key", &key));
+    RETURN_IF_ERROR(r.String("label value", &value));
+    if (!spec->labels.empty() && spec->labels.rbegin()->first >= key) {
       return Corrupt("labels", "keys not in strictly increasing order");
     }
-    spec.labels.emplace_hint(spec.labels.end(), std::move(key), std::move(value));
+    spec->labels.emplace_hint(spec->labels.end(), std::move(key), std::move(value));
   }
-  ASSIGN_OR_RETURN(uint8_t runtime, r.Byte("runtime"));
+  uint8_t runtime = 0;
+  RETURN_IF_ERROR(r.Byte("runtime", &runtime));
   if (runtime > static_cast<uint8_t>(Runtime::kContainer)) {
     return Corrupt("runtime", "unknown value " + std::to_string(runtime));
   }
-  spec.runtime = static_cast<Runtime>(runtime);
-  ASSIGN_OR_RETURN(size_t argc, r.Count("command", 1));
-  spec.command.reserve(argc);
-  for (size_t i = 0; i < argc; ++i) {
-    ASSIGN_OR_RETURN(std::string arg, r.String("command"));
-    spec.command.push_back(std::move(arg));
+  spec->runtime = static_cast<Runtime>(runtime);
+  size_t argc = 0;
+  RETURN_IF_ERROR(r.Count("command", 1, &argc));
+  spec->command.resize(argc);
+  for (std::string& arg : spec->command) RETURN_IF_ERROR(r.String("command", &arg));
+  size_t envc = 0;
+  RETURN_IF_ERROR(r.Count("env", 2, &envc));
+  spec->env.resize(envc);
+  for (EnvVar& var : spec->env) {
+    RETURN_IF_ERROR(r.String("env name", &var.name));
+    RETURN_IF_ERROR(r.String("env value", &var.value));
   }
-  ASSIGN_OR_RETURN(size_t envc, r.Count("env", 2));
-  spec.env.reserve(envc);
-  for (size_t i = 0; i < envc; ++i) {
-    EnvVar var;
-    ASSIGN_OR_RETURN(var.name, r.String("env name"));
-    ASSIGN_OR_RETURN(var.value, r.String("env value"));
-    spec.env.push_back(std::move(var));
-  }
-  ASSIGN_OR_RETURN(spec.working_dir, r.String("workingDir"));
-  ASSIGN_OR_RETURN(spec.image, r.String("image"));
-  ASSIGN_OR_RETURN(uint8_t restart, r.Byte("restart"));
+  RETURN_IF_ERROR(r.String("workingDir", &spec->working_dir));
+  RETURN_IF_ERROR(r.String("image", &spec->image));
+  uint8_t restart = 0;
+  RETURN_IF_ERROR(r.Byte("restart", &restart));
   if (restart > static_cast<uint8_t>(RestartPolicy::kTemporary)) {
     return Corrupt("restart", "unknown value " + std::to_string(restart));
   }
-  spec.restart = static_cast<RestartPolicy>(restart);
-  constexpr int64_t kMin32 = std::numeric_limits<int32_t>::min();
-  constexpr int64_t kMax32 = std::numeric_limits<int32_t>::max();
-  constexpr int64_t kMin64 = std::numeric_limits<int64_t>::min();
-  constexpr int64_t kMax64 = std::numeric_limits<int64_t>::max();
-  ASSIGN_OR_RETURN(int64_t shutdown, r.Signed("shutdownTimeoutSeconds", kMin32, kMax32));
-  ASSIGN_OR_RETURN(int64_t max_restarts, r.Signed("maxRestarts", kMin32, kMax32));
-  ASSIGN_OR_RETURN(int64_t max_seconds, r.Signed("maxSeconds", kMin32, kMax32));
-  spec.shutdown_timeout_seconds = static_cast<int32_t>(shutdown);
-  spec.max_restarts = static_cast<int32_t>(max_restarts);
-  spec.max_seconds = static_cast<int32_t>(max_seconds);
-  ASSIGN_OR_RETURN(spec.resources.memory_bytes, r.Signed("memory", kMin64, kMax64));
-  ASSIGN_OR_RETURN(spec.resources.pids, r.Signed("pids", kMin64, kMax64));
-  return spec;
+  spec->restart = static_cast<RestartPolicy>(restart);
+  RETURN_IF_ERROR(r.Signed("shutdownTimeoutSeconds", &spec->shutdown_timeout_seconds));
+  RETURN_IF_ERROR(r.Signed("maxRestarts", &spec->max_restarts));
+  RETURN_IF_ERROR(r.Signed("maxSeconds", &spec->max_seconds));
+  RETURN_IF_ERROR(r.Signed("memory", &spec->resources.memory_bytes));
+  return r.Signed("pids", &spec->resources.pids);
 }
 
 // FNV-1a over length-prefixed fields: a fixed, documented order that never changes.
@@ -186,11 +193,14 @@ std::string EncodeSpec(const WorkloadSpec& spec) {
 
 Result<WorkloadSpec> DecodeSpec(std::string_view bytes) {
   SpecReader r(bytes);
-  ASSIGN_OR_RETURN(uint8_t version, r.Byte("version"));
+  uint8_t version = 0;
+  RETURN_IF_ERROR(r.Byte("version", &version));
   if (version != kSpecCodecVersion) {
     return Corrupt("version", "unsupported version " + std::to_string(version));
   }
-  ASSIGN_OR_RETURN(WorkloadSpec spec, DecodeFields(r));
+  Result<WorkloadSpec> out{WorkloadSpec{}};
+  WorkloadSpec& spec = *out;
+  RETURN_IF_ERROR(DecodeFields(r, &spec));
   if (r.remaining() != 0) {
     return Corrupt("spec", std::to_string(r.remaining()) + " trailing bytes");
   }
@@ -199,7 +209,7 @@ Result<WorkloadSpec> DecodeSpec(std::string_view bytes) {
     return InvalidArgument("spec codec: decoded spec is invalid: " + valid.message(),
                            valid.field());
   }
-  return spec;
+  return out;
 }
 
 uint64_t RuntimeFingerprint(const WorkloadSpec& spec) {
