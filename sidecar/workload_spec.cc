@@ -40,6 +40,11 @@ bool IsLabelName(std::string_view s) {
 }
 
 // Checks a free-form string (argv entry, env value, path): valid UTF-8, no NUL, not too long.
+// What CheckText accepts: no NUL byte, valid UTF-8, at most `max` bytes.
+bool IsText(std::string_view s, size_t max) {
+  return s.size() <= max && s.find('\0') == std::string_view::npos && IsValidUtf8(s);
+}
+
 void CheckText(std::string_view field_path, std::string_view s, size_t max,
                std::vector<Status>* errors) {
   if (s.find('\0') != std::string_view::npos) {
@@ -105,12 +110,17 @@ void CheckProcess(const WorkloadSpec& spec, std::vector<Status>* errors) {
     errors->push_back(FieldRequired("spec.command", "a process workload needs a command"));
   }
   size_t argv_bytes = 0;
+  // Field paths ("spec.command[3]") are spelled out only for an error: a spec is validated on
+  // every start.
   for (size_t i = 0; i < spec.command.size(); ++i) {
-    const std::string path = FieldIndex("spec.command", i);
     if (i == 0 && spec.command[0].empty()) {
-      errors->push_back(FieldRequired(path, "must name the program to run"));
+      errors->push_back(
+          FieldRequired(FieldIndex("spec.command", 0), "must name the program to run"));
     }
-    CheckText(path, spec.command[i], WorkloadSpec::kMaxArgvEnvBytes, errors);
+    if (!IsText(spec.command[i], WorkloadSpec::kMaxArgvEnvBytes)) {
+      CheckText(FieldIndex("spec.command", i), spec.command[i], WorkloadSpec::kMaxArgvEnvBytes,
+                errors);
+    }
     argv_bytes += spec.command[i].size() + 1;
   }
   size_t env_bytes = 0;
