@@ -4,6 +4,10 @@
 // The reader never reads past its input and never trusts a length: every count is checked
 // against the bytes that remain before anything is allocated, so hostile input costs at most
 // its own size. Errors are kInvalidArgument naming what was being read.
+//
+// Reads fill an out-parameter and return a Status, whose OK value is a null pointer: records
+// are decoded on every change a member sees, and a Result per field cost more than the field.
+// The common case (a one-byte varint, a short string) is inline.
 #pragma once
 
 #include <cstdint>
@@ -16,15 +20,29 @@ namespace herd {
 
 class ByteWriter {
  public:
+  ByteWriter() = default;
+  explicit ByteWriter(size_t reserve) { out_.reserve(reserve); }
+
   void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void Varint(uint64_t v);
+  void Varint(uint64_t v) {
+    if (v < 0x80) {
+      out_.push_back(static_cast<char>(v));
+    } else {
+      VarintSlow(v);
+    }
+  }
   void Fixed32(uint32_t v);
-  void Bytes(std::string_view s);  // varint length, then the bytes
+  void Bytes(std::string_view s) {  // varint length, then the bytes
+    Varint(s.size());
+    out_.append(s);
+  }
   void Raw(std::string_view s) { out_.append(s); }
   std::string& str() { return out_; }
   std::string Take() { return std::move(out_); }
 
  private:
+  void VarintSlow(uint64_t v);
+
   std::string out_;
 };
 
@@ -32,22 +50,33 @@ class ByteReader {
  public:
   explicit ByteReader(std::string_view in) : in_(in) {}
 
-  Result<uint8_t> U8(std::string_view what) {
+  Status U8(std::string_view what, uint8_t* out) {
     if (pos_ == in_.size()) return PastEnd(what);
-    return static_cast<uint8_t>(in_[pos_++]);
+    *out = static_cast<uint8_t>(in_[pos_++]);
+    return Status::Ok();
   }
-  // Records decode several varints each, nearly all of one byte: that case is inline.
-  Result<uint64_t> Varint(std::string_view what) {
+  Status Varint(std::string_view what, uint64_t* out) {
     if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80) {
-      return static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_++]));
+      *out = static_cast<uint8_t>(in_[pos_++]);
+      return Status::Ok();
     }
-    return VarintSlow(what);
+    return VarintSlow(what, out);
   }
-  Result<uint32_t> Fixed32(std::string_view what);
-  // A varint length then that many bytes; fails when the length exceeds `max` or the input.
-  Result<std::string_view> Bytes(std::string_view what, size_t max = SIZE_MAX);
-  // A count of items each at least `min_item_bytes` long: fails when the input cannot hold it.
-  Result<uint64_t> Count(std::string_view what, size_t min_item_bytes = 1);
+  Status Fixed32(std::string_view what, uint32_t* out);
+  // A length-prefixed string of at most `max` bytes, as a view into the input.
+  Status Bytes(std::string_view what, std::string_view* out, size_t max = SIZE_MAX) {
+    if (pos_ < in_.size()) {
+      const size_t n = static_cast<uint8_t>(in_[pos_]);
+      if (n < 0x80 && n <= max && n < in_.size() - pos_) {
+        *out = in_.substr(pos_ + 1, n);
+        pos_ += 1 + n;
+        return Status::Ok();
+      }
+    }
+    return BytesSlow(what, out, max);
+  }
+  // A count of items that take at least `min_item_bytes` each: never more than the input holds.
+  Status Count(std::string_view what, uint64_t* out, size_t min_item_bytes = 1);
 
   size_t remaining() const { return in_.size() - pos_; }
   bool done() const { return pos_ == in_.size(); }
@@ -55,7 +84,8 @@ class ByteReader {
 
  private:
   Status PastEnd(std::string_view what) const;  // the error of a read at the end
-  Result<uint64_t> VarintSlow(std::string_view what);
+  Status VarintSlow(std::string_view what, uint64_t* out);
+  Status BytesSlow(std::string_view what, std::string_view* out, size_t max);
 
   std::string_view in_;
   size_t pos_ = 0;

@@ -25,18 +25,21 @@ Result<std::vector<HeardReport>> DecodeHeard(std::string_view bytes) {
   std::vector<HeardReport> out;
   if (bytes.empty()) return out;  // a heartbeat of an earlier version
   ByteReader r(bytes);
-  ASSIGN_OR_RETURN(uint64_t n, r.Varint("peer message heard count"));
+  uint64_t n = 0;
+  RETURN_IF_ERROR(r.Varint("peer message heard count", &n));
   if (n > kMaxHeard) {
     return InvalidArgument("peer message: " + std::to_string(n) + " heard members, at most " +
                            std::to_string(kMaxHeard));
   }
   for (uint64_t i = 0; i < n; ++i) {
     HeardReport h;
-    ASSIGN_OR_RETURN(std::string_view member, r.Bytes("peer message heard member", 253));
+    std::string_view member;
+    RETURN_IF_ERROR(r.Bytes("peer message heard member", &member, 253));
     if (member.empty()) return InvalidArgument("peer message: empty heard member");
     h.member = member;
-    ASSIGN_OR_RETURN(h.incarnation, r.Varint("peer message heard incarnation"));
-    ASSIGN_OR_RETURN(uint64_t age, r.Varint("peer message heard age"));
+    RETURN_IF_ERROR(r.Varint("peer message heard incarnation", &h.incarnation));
+    uint64_t age = 0;
+    RETURN_IF_ERROR(r.Varint("peer message heard age", &age));
     if (age > UINT32_MAX) return InvalidArgument("peer message: heard age out of range");
     h.age_ms = static_cast<uint32_t>(age);
     out.push_back(std::move(h));
@@ -65,25 +68,30 @@ std::string EncodePeerMessage(const PeerMessage& m) {
 
 Result<PeerMessage> DecodePeerMessage(std::string_view bytes) {
   ByteReader r(bytes);
-  ASSIGN_OR_RETURN(uint8_t version, r.U8("peer message version"));
+  uint8_t version = 0;
+  RETURN_IF_ERROR(r.U8("peer message version", &version));
   if (version != kVersion) {
     return InvalidArgument("peer message: unsupported version " + std::to_string(version));
   }
   PeerMessage m;
-  ASSIGN_OR_RETURN(uint8_t type, r.U8("peer message type"));
+  uint8_t type = 0;
+  RETURN_IF_ERROR(r.U8("peer message type", &type));
   if (type < 1 || type > 3) {
     return InvalidArgument("peer message: unknown type " + std::to_string(type));
   }
   m.type = static_cast<PeerMessageType>(type);
-  ASSIGN_OR_RETURN(std::string_view sender, r.Bytes("peer message sender", 253));
+  std::string_view sender;
+  RETURN_IF_ERROR(r.Bytes("peer message sender", &sender, 253));
   if (sender.empty()) return InvalidArgument("peer message: empty sender");
   m.sender = sender;
-  ASSIGN_OR_RETURN(m.incarnation, r.Varint("peer message incarnation"));
-  ASSIGN_OR_RETURN(m.hlc, r.Varint("peer message clock"));
-  ASSIGN_OR_RETURN(m.seq, r.Varint("peer message sequence"));
-  ASSIGN_OR_RETURN(std::string_view context, r.Bytes("peer message context", kMaxPayload));
+  RETURN_IF_ERROR(r.Varint("peer message incarnation", &m.incarnation));
+  RETURN_IF_ERROR(r.Varint("peer message clock", &m.hlc));
+  RETURN_IF_ERROR(r.Varint("peer message sequence", &m.seq));
+  std::string_view context;
+  RETURN_IF_ERROR(r.Bytes("peer message context", &context, kMaxPayload));
   m.context = context;
-  ASSIGN_OR_RETURN(std::string_view delta, r.Bytes("peer message delta", kMaxPayload));
+  std::string_view delta;
+  RETURN_IF_ERROR(r.Bytes("peer message delta", &delta, kMaxPayload));
   if (m.type == PeerMessageType::kHeartbeat) {
     ASSIGN_OR_RETURN(m.heard, DecodeHeard(delta));
   } else {

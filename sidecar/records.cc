@@ -9,7 +9,8 @@ constexpr uint8_t kVersion = 1;
 constexpr size_t kMaxField = 1 << 20;
 
 Status CheckVersion(ByteReader& r, std::string_view what) {
-  ASSIGN_OR_RETURN(uint8_t v, r.U8(what));
+  uint8_t v = 0;
+  RETURN_IF_ERROR(r.U8(what, &v));
   if (v != kVersion) {
     return InvalidArgument(std::string(what) + ": unsupported version " + std::to_string(v));
   }
@@ -76,10 +77,12 @@ Result<MemberRecord> DecodeMember(std::string_view bytes) {
   ByteReader r(bytes);
   RETURN_IF_ERROR(CheckVersion(r, "member"));
   MemberRecord m;
-  ASSIGN_OR_RETURN(std::string_view address, r.Bytes("member address", 1024));
+  std::string_view address;
+  RETURN_IF_ERROR(r.Bytes("member address", &address, 1024));
   m.address = address;
-  ASSIGN_OR_RETURN(m.incarnation, r.Varint("member incarnation"));
-  ASSIGN_OR_RETURN(uint8_t status, r.U8("member status"));
+  RETURN_IF_ERROR(r.Varint("member incarnation", &m.incarnation));
+  uint8_t status = 0;
+  RETURN_IF_ERROR(r.U8("member status", &status));
   if (status > static_cast<uint8_t>(MemberStatus::kDead)) {
     return InvalidArgument("member status: unknown value " + std::to_string(status));
   }
@@ -89,7 +92,7 @@ Result<MemberRecord> DecodeMember(std::string_view bytes) {
 }
 
 std::string EncodeWorkload(const WorkloadRecord& r) {
-  ByteWriter w;
+  ByteWriter w(r.spec.size() + r.owner.size() + 48);
   w.U8(kVersion);
   w.Bytes(r.spec);
   w.Varint(r.fingerprint);
@@ -104,14 +107,17 @@ Result<WorkloadRecord> DecodeWorkload(std::string_view bytes, SpecBytes spec_byt
   ByteReader r(bytes);
   RETURN_IF_ERROR(CheckVersion(r, "workload"));
   WorkloadRecord w;
-  ASSIGN_OR_RETURN(std::string_view spec, r.Bytes("workload spec", kMaxField));
+  std::string_view spec;
+  RETURN_IF_ERROR(r.Bytes("workload spec", &spec, kMaxField));
   if (spec_bytes == SpecBytes::kCopy) w.spec = spec;
-  ASSIGN_OR_RETURN(w.fingerprint, r.Varint("workload fingerprint"));
-  ASSIGN_OR_RETURN(w.generation, r.Varint("workload generation"));
-  ASSIGN_OR_RETURN(std::string_view owner, r.Bytes("workload owner", 253));
+  RETURN_IF_ERROR(r.Varint("workload fingerprint", &w.fingerprint));
+  RETURN_IF_ERROR(r.Varint("workload generation", &w.generation));
+  std::string_view owner;
+  RETURN_IF_ERROR(r.Bytes("workload owner", &owner, 253));
   w.owner = owner;
-  ASSIGN_OR_RETURN(w.epoch, r.Varint("workload epoch"));
-  ASSIGN_OR_RETURN(uint64_t created, r.Varint("workload created"));
+  RETURN_IF_ERROR(r.Varint("workload epoch", &w.epoch));
+  uint64_t created = 0;
+  RETURN_IF_ERROR(r.Varint("workload created", &created));
   w.created_ms = Unzig(created);
   RETURN_IF_ERROR(CheckDone(r, "workload"));
   return w;
@@ -129,15 +135,16 @@ Result<OwnerRecord> DecodeOwner(std::string_view bytes) {
   ByteReader r(bytes);
   RETURN_IF_ERROR(CheckVersion(r, "owner"));
   OwnerRecord o;
-  ASSIGN_OR_RETURN(std::string_view owner, r.Bytes("owner name", 253));
+  std::string_view owner;
+  RETURN_IF_ERROR(r.Bytes("owner name", &owner, 253));
   o.owner = owner;
-  ASSIGN_OR_RETURN(o.epoch, r.Varint("owner epoch"));
+  RETURN_IF_ERROR(r.Varint("owner epoch", &o.epoch));
   RETURN_IF_ERROR(CheckDone(r, "owner"));
   return o;
 }
 
 std::string EncodeStatus(const StatusRecord& s) {
-  ByteWriter w;
+  ByteWriter w(s.owner.size() + s.container_id.size() + s.message.size() + 64);
   w.U8(kVersion);
   w.Bytes(s.owner);
   w.Varint(s.epoch);
@@ -158,29 +165,36 @@ Result<StatusView> DecodeStatusView(std::string_view bytes, StatusFields fields)
   ByteReader r(bytes);
   RETURN_IF_ERROR(CheckVersion(r, "status"));
   StatusView s;
-  ASSIGN_OR_RETURN(s.owner, r.Bytes("status owner", 253));
-  ASSIGN_OR_RETURN(s.epoch, r.Varint("status epoch"));
-  ASSIGN_OR_RETURN(s.generation, r.Varint("status generation"));
-  ASSIGN_OR_RETURN(uint8_t phase, r.U8("status phase"));
+  RETURN_IF_ERROR(r.Bytes("status owner", &s.owner, 253));
+  RETURN_IF_ERROR(r.Varint("status epoch", &s.epoch));
+  RETURN_IF_ERROR(r.Varint("status generation", &s.generation));
+  uint8_t phase = 0;
+  RETURN_IF_ERROR(r.U8("status phase", &phase));
   if (phase > static_cast<uint8_t>(Phase::kSucceeded)) {
     return InvalidArgument("status phase: unknown value " + std::to_string(phase));
   }
   s.phase = static_cast<Phase>(phase);
-  ASSIGN_OR_RETURN(uint64_t pid, r.Varint("status pid"));
+  uint64_t pid = 0;
+  RETURN_IF_ERROR(r.Varint("status pid", &pid));
   s.pid = Unzig(pid);
   if (fields == StatusFields::kHead) return s;
-  ASSIGN_OR_RETURN(s.container_id, r.Bytes("status container id", 256));
-  ASSIGN_OR_RETURN(uint64_t restarts, r.Varint("status restarts"));
+  RETURN_IF_ERROR(r.Bytes("status container id", &s.container_id, 256));
+  uint64_t restarts = 0;
+  RETURN_IF_ERROR(r.Varint("status restarts", &restarts));
   s.restarts = static_cast<uint32_t>(restarts);
-  ASSIGN_OR_RETURN(uint64_t code, r.Varint("status exit code"));
+  uint64_t code = 0;
+  RETURN_IF_ERROR(r.Varint("status exit code", &code));
   s.exit_code = static_cast<int32_t>(Unzig(code));
-  ASSIGN_OR_RETURN(uint64_t sig, r.Varint("status signal"));
+  uint64_t sig = 0;
+  RETURN_IF_ERROR(r.Varint("status signal", &sig));
   s.signal = static_cast<int32_t>(Unzig(sig));
-  ASSIGN_OR_RETURN(uint64_t exit_at, r.Varint("status exit time"));
+  uint64_t exit_at = 0;
+  RETURN_IF_ERROR(r.Varint("status exit time", &exit_at));
   s.exit_at_ms = Unzig(exit_at);
-  ASSIGN_OR_RETURN(uint64_t started, r.Varint("status start time"));
+  uint64_t started = 0;
+  RETURN_IF_ERROR(r.Varint("status start time", &started));
   s.started_at_ms = Unzig(started);
-  ASSIGN_OR_RETURN(s.message, r.Bytes("status message", 4096));
+  RETURN_IF_ERROR(r.Bytes("status message", &s.message, 4096));
   RETURN_IF_ERROR(CheckDone(r, "status"));
   return s;
 }
@@ -215,12 +229,15 @@ std::string EncodeMemberList(const std::vector<std::pair<std::string, std::strin
 Result<std::vector<std::pair<std::string, std::string>>> DecodeMemberList(std::string_view bytes) {
   ByteReader r(bytes);
   RETURN_IF_ERROR(CheckVersion(r, "member list"));
-  ASSIGN_OR_RETURN(uint64_t n, r.Count("member list count", 2));
+  uint64_t n = 0;
+  RETURN_IF_ERROR(r.Count("member list count", &n, 2));
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
-    ASSIGN_OR_RETURN(std::string_view name, r.Bytes("member name", 253));
-    ASSIGN_OR_RETURN(std::string_view address, r.Bytes("member address", 1024));
+    std::string_view name;
+    RETURN_IF_ERROR(r.Bytes("member name", &name, 253));
+    std::string_view address;
+    RETURN_IF_ERROR(r.Bytes("member address", &address, 1024));
     out.emplace_back(std::string(name), std::string(address));
   }
   RETURN_IF_ERROR(CheckDone(r, "member list"));

@@ -164,7 +164,11 @@ class Fingerprinter {
 }  // namespace
 
 std::string EncodeSpec(const WorkloadSpec& spec) {
-  ByteWriter w;
+  size_t size = 64 + spec.name.size() + spec.working_dir.size() + spec.image.size();
+  for (const auto& [key, value] : spec.labels) size += key.size() + value.size() + 4;
+  for (const std::string& arg : spec.command) size += arg.size() + 2;
+  for (const EnvVar& var : spec.env) size += var.name.size() + var.value.size() + 4;
+  ByteWriter w(size);
   w.U8(kSpecCodecVersion);
   w.Bytes(spec.name);
   w.Varint(spec.labels.size());

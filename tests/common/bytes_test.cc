@@ -15,12 +15,22 @@ TEST(BytesTest, RoundTrip) {
   w.Bytes("hello");
   std::string s = w.Take();
   ByteReader r(s);
-  EXPECT_EQ(*r.U8("a"), 7);
-  EXPECT_EQ(*r.Varint("b"), 0u);
-  EXPECT_EQ(*r.Varint("c"), 300u);
-  EXPECT_EQ(*r.Varint("d"), UINT64_MAX);
-  EXPECT_EQ(*r.Fixed32("e"), 0xDEADBEEFu);
-  EXPECT_EQ(*r.Bytes("f"), "hello");
+  uint8_t a = 0;
+  uint64_t b = 1, c = 0, d = 0;
+  uint32_t e = 0;
+  std::string_view f;
+  ASSERT_TRUE(r.U8("a", &a).ok());
+  ASSERT_TRUE(r.Varint("b", &b).ok());
+  ASSERT_TRUE(r.Varint("c", &c).ok());
+  ASSERT_TRUE(r.Varint("d", &d).ok());
+  ASSERT_TRUE(r.Fixed32("e", &e).ok());
+  ASSERT_TRUE(r.Bytes("f", &f).ok());
+  EXPECT_EQ(a, 7);
+  EXPECT_EQ(b, 0u);
+  EXPECT_EQ(c, 300u);
+  EXPECT_EQ(d, UINT64_MAX);
+  EXPECT_EQ(e, 0xDEADBEEFu);
+  EXPECT_EQ(f, "hello");
   EXPECT_TRUE(r.done());
 }
 
@@ -30,28 +40,32 @@ TEST(BytesTest, RejectsLengthsBeyondInputAndLimit) {
   w.Raw("abc");
   std::string s = w.Take();
   ByteReader r(s);
-  Result<std::string_view> b = r.Bytes("key");
-  ASSERT_FALSE(b.ok());
-  EXPECT_EQ(b.status().message(), "key: length 1000 exceeds the remaining 3 bytes");
+  std::string_view b;
+  EXPECT_EQ(r.Bytes("key", &b).message(), "key: length 1000 exceeds the remaining 3 bytes");
 
   ByteWriter w2;
   w2.Bytes("abcdef");
   std::string s2 = w2.Take();
   ByteReader r2(s2);
-  EXPECT_EQ(r2.Bytes("value", 4).status().message(), "value: length 6 exceeds the limit of 4");
+  EXPECT_EQ(r2.Bytes("value", &b, 4).message(), "value: length 6 exceeds the limit of 4");
+  // A string that just fits, and one a byte short of its input.
+  ByteReader r3(s2);
+  ASSERT_TRUE(r3.Bytes("value", &b, 6).ok());
+  EXPECT_EQ(b, "abcdef");
+  ByteReader r4(std::string_view(s2).substr(0, 6));
+  EXPECT_EQ(r4.Bytes("value", &b).message(), "value: length 6 exceeds the remaining 5 bytes");
 }
 
 TEST(BytesTest, RejectsOverlongVarintsAndHugeCounts) {
   std::string eleven(11, '\xff');
   ByteReader r(eleven);
-  EXPECT_FALSE(r.Varint("v").ok());
+  uint64_t v = 0;
+  EXPECT_FALSE(r.Varint("v", &v).ok());
   ByteWriter w;
   w.Varint(1u << 30);
   std::string s = w.Take();
   ByteReader r2(s);
-  Result<uint64_t> c = r2.Count("entries", 8);
-  ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r2.Count("entries", &v, 8).code(), StatusCode::kInvalidArgument);
 }
 
 // Varints of every length decode alike at the end of the input and with room to spare (the
@@ -64,9 +78,9 @@ TEST(BytesTest, VarintsOfEveryLengthDecodeWithAndWithoutRoomToSpare) {
     const std::string exact = w.Take();
     for (const std::string& in : {exact, exact + std::string(10, '\x7f')}) {
       ByteReader r(in);
-      Result<uint64_t> got = r.Varint("v");
-      ASSERT_TRUE(got.ok()) << bits;
-      EXPECT_EQ(*got, v) << bits;
+      uint64_t got = 0;
+      ASSERT_TRUE(r.Varint("v", &got).ok()) << bits;
+      EXPECT_EQ(got, v) << bits;
       EXPECT_EQ(r.position(), exact.size()) << bits;
     }
   }
@@ -74,13 +88,15 @@ TEST(BytesTest, VarintsOfEveryLengthDecodeWithAndWithoutRoomToSpare) {
   overflow += '\x02';
   for (const std::string& in : {overflow, overflow + "padding!!!"}) {
     ByteReader r(in);
-    EXPECT_EQ(r.Varint("v").status().message(), "v: varint overflows 64 bits");
+    uint64_t got = 0;
+    EXPECT_EQ(r.Varint("v", &got).message(), "v: varint overflows 64 bits");
   }
 }
 
 TEST(BytesTest, TruncatedInputNamesWhatWasRead) {
   ByteReader r(std::string_view("\x80", 1));
-  EXPECT_EQ(r.Varint("counter").status().message(), "counter: truncated at byte 1");
+  uint64_t got = 0;
+  EXPECT_EQ(r.Varint("counter", &got).message(), "counter: truncated at byte 1");
 }
 
 }  // namespace
