@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "common/random.h"
@@ -85,6 +87,55 @@ TEST(DotIndexTest, MatchesAnOrderedMapUnderRandomOperations) {
       }
     }
     EXPECT_EQ(idx.size(), 0u);
+  }
+}
+
+// Runs of consecutive dots, as a writer's deltas bring them, go through the remembered page and
+// replica: whole runs come and go (a replica's last dot erased drops its span), and the index
+// is moved midway; it still agrees with a plain map, and so does the moved-from one, refilled.
+TEST(DotIndexTest, RunsOfDotsAcrossErasesAndMoves) {
+  Random rng(7);
+  auto idx = std::make_unique<DotIndex<uint64_t>>();
+  std::map<Dot, uint64_t> want;
+  auto check = [&](const DotIndex<uint64_t>& x) {
+    ASSERT_EQ(x.size(), want.size());
+    for (const auto& [d, v] : want) {
+      ASSERT_NE(x.Find(d), nullptr) << ToString(d);
+      ASSERT_EQ(*x.Find(d), v);
+    }
+    for (ReplicaId r = 0; r < 3; ++r) {
+      size_t walked = 0;
+      x.ForEachInRange(r, 0, UINT64_MAX, [&](const Dot& d, const uint64_t&) {
+        EXPECT_EQ(want.count(d), 1u) << ToString(d);
+        ++walked;
+      });
+      EXPECT_EQ(walked, static_cast<size_t>(std::count_if(want.begin(), want.end(), [r](auto& e) {
+                  return e.first.replica == r;
+                })));
+    }
+  };
+  for (int round = 0; round < 300; ++round) {
+    const ReplicaId r = rng.Uniform(3);
+    const uint64_t first = 1 + rng.Uniform(1000), n = 1 + rng.Uniform(150);
+    const bool insert = rng.Uniform(3) != 0;
+    for (uint64_t c = first; c < first + n; ++c) {
+      if (insert) {
+        ASSERT_EQ(idx->Insert(Dot{r, c}, c + r), want.emplace(Dot{r, c}, c + r).second);
+      } else {
+        ASSERT_EQ(idx->Erase(Dot{r, c}), want.erase(Dot{r, c}) == 1);
+      }
+    }
+    if (round % 50 == 49) {
+      auto moved = std::make_unique<DotIndex<uint64_t>>(std::move(*idx));
+      // The moved-from one, reused as it is: it holds nothing of the old, and reaches none of
+      // it (its remembered replica went with the move).
+      for (uint64_t c = 1; c <= 70; ++c) ASSERT_TRUE(idx->Insert(Dot{r, c}, 1));
+      size_t walked = 0;
+      idx->ForEachInRange(r, 0, UINT64_MAX, [&](const Dot&, const uint64_t&) { ++walked; });
+      EXPECT_EQ(walked, 70u);
+      idx = std::move(moved);
+    }
+    check(*idx);
   }
 }
 
