@@ -44,10 +44,13 @@ struct PeerMessage {
   std::string sender;
   uint64_t incarnation = 0;
   uint64_t hlc = 0;
-  uint64_t seq = 0;     // kDelta: the delta's sequence; kAck: the one acknowledged; kHeartbeat: 0
-                        // or kHeartbeatProbe or kHeartbeatAnswer
-  std::string context;  // crdt::EncodeContext of the sender's context
-  std::string delta;    // kDelta: crdt::EncodeDelta
+  uint64_t seq = 0;  // kDelta: the delta's sequence; kAck: the one acknowledged; kHeartbeat: 0
+                     // or kHeartbeatProbe or kHeartbeatAnswer
+  // The two frames are views: into the bytes DecodePeerMessage read, or into the caller's
+  // buffers for EncodePeerMessage. A message lives no longer than those (a delta is not copied
+  // per peer it goes to, nor again on arrival).
+  std::string_view context;        // crdt::EncodeContext of the sender's context
+  std::string_view delta;          // kDelta: crdt::EncodeDelta
   std::vector<HeardReport> heard;  // kHeartbeat: the members the sender hears
   friend bool operator==(const PeerMessage&, const PeerMessage&) = default;
 };

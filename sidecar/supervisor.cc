@@ -247,7 +247,7 @@ const std::string& Supervisor::EncodedContext() {
 }
 
 void Supervisor::SendTo(const std::string& peer, PeerMessageType type, uint64_t seq,
-                        std::string delta, const std::vector<HeardReport>* heard) {
+                        std::string_view delta, const std::vector<HeardReport>* heard) {
   std::string address = view_.AddressOf(peer);
   if (address.empty()) return;
   PeerMessage m;
@@ -257,7 +257,7 @@ void Supervisor::SendTo(const std::string& peer, PeerMessageType type, uint64_t 
   m.hlc = hlc_.last();
   m.seq = seq;
   m.context = EncodedContext();
-  m.delta = std::move(delta);
+  m.delta = delta;
   if (heard != nullptr) m.heard = *heard;
   std::string bytes = EncodePeerMessage(m);
   CountSent(type, bytes.size());
@@ -295,13 +295,14 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
       it->second = clock_.Now();
       crdt::Delta missing = map_.DeltaSince(*context);
       if (!missing.empty()) {
+        const std::string missing_bytes = crdt::EncodeDelta(missing);
         PeerMessage reply{PeerMessageType::kDelta,
                           options_.name,
                           options_.incarnation,
                           hlc_.last(),
                           0,
                           EncodedContext(),
-                          crdt::EncodeDelta(missing),
+                          missing_bytes,
                           {}};
         auto to = former_addresses_.find(m.sender);
         if (to != former_addresses_.end()) {

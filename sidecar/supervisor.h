@@ -213,7 +213,7 @@ class Supervisor {
   void Flush();
   const std::string& EncodedContext();
   // `heard`: what a heartbeat reports (MembershipView::Reports).
-  void SendTo(const std::string& peer, PeerMessageType type, uint64_t seq, std::string delta,
+  void SendTo(const std::string& peer, PeerMessageType type, uint64_t seq, std::string_view delta,
               const std::vector<HeardReport>* heard = nullptr);
   void Persist(std::string_view encoded_delta);
   // Appends this member's writes since the last call as one log record (AwLwwMap::

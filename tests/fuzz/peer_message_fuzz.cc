@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(back.ok() && *back == *m, "re-encoded message does not decode to the same message");
   // A frame re-encodes to its very bytes; one of an older format (still read), to the same
   // value in the current format.
-  auto older = [](const std::string& frame) {
+  auto older = [](std::string_view frame) {
     return static_cast<uint8_t>(frame[2]) < herd::crdt::kFormatVersion;
   };
   if (!m->context.empty()) {

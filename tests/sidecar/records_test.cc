@@ -115,7 +115,8 @@ TEST(PeerMessageTest, HeartbeatsCarryWhomTheSenderHears) {
   EXPECT_EQ(*DecodePeerMessage(bytes), old);
   // Only heartbeats carry the list; a bad one is refused, naming it.
   PeerMessage bad = as_delta;
-  bad.delta = std::string("\x01\x00", 2);  // one report, with an empty member name
+  const std::string empty_member("\x01\x00", 2);  // one report, with an empty member name
+  bad.delta = empty_member;
   bytes = EncodePeerMessage(bad);
   bytes[1] = static_cast<char>(PeerMessageType::kHeartbeat);
   EXPECT_EQ(DecodePeerMessage(bytes).status().message(), "peer message: empty heard member");

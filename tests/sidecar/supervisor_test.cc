@@ -472,7 +472,8 @@ TEST_F(SupervisorTest, AProbeIsAnsweredWithAHeartbeatAtOnce) {
   PeerMessage probe;
   probe.sender = "m0";
   probe.incarnation = incarnation;
-  probe.context = crdt::EncodeContext(crdt::CausalContext());
+  const std::string context = crdt::EncodeContext(crdt::CausalContext());
+  probe.context = context;  // a view: the message lives no longer than its frames
   uint64_t before = heartbeats();
   m1.OnPeerMessage(EncodePeerMessage(probe));  // a plain heartbeat: nothing to answer
   EXPECT_EQ(heartbeats(), before);
