@@ -582,6 +582,16 @@ void Supervisor::OnViewChanged() {
     for (auto& [deadline, reply] : waiters) reply(true);
   }
   if (!joined_) return;
+  const bool declared = view_.IsDeclared(options_.name);
+  if (declared && declared_ == false) {
+    // Declared again after a removal: while it was out, the others took over its workloads and
+    // may have stopped sending it their writes. Until it holds what they hold, its owner
+    // records are stale, and running them would run a workload twice.
+    rejoining_ = true;
+    rejoin_until_ = clock_.Now() + options_.heartbeat_deadline;
+    LOG_INFO("member_declared_again", {{"member", options_.name}});
+  }
+  declared_ = declared;
   bool quorum = view_.HasQuorum();
   if (quorum != had_quorum_) {
     had_quorum_ = quorum;
@@ -622,8 +632,8 @@ bool Supervisor::HasSeenAllOf(const std::vector<std::string>& peers,
 }
 
 bool Supervisor::MayRun() const {
-  return view_.IsDeclared(options_.name) &&
-         (!strategy_->needs_quorum() || (view_.HasQuorum() && !rejoining_));
+  return view_.IsDeclared(options_.name) && !rejoining_ &&
+         (!strategy_->needs_quorum() || view_.HasQuorum());
 }
 
 bool Supervisor::CaughtUp() const {

@@ -359,10 +359,12 @@ class Supervisor {
   // Until then, members that may just not have been heard yet are not declared dead (set when
   // the alive set grows: after a heal, peers are heard one by one).
   Clock::TimePoint settle_until_{};
-  // Until then (and until caught up), a member that regained quorum runs nothing: its map may
-  // be stale, and the majority may have moved its workloads.
+  // Until then (and until caught up), a member that regained quorum, or was declared a member
+  // again after its removal, runs nothing: its map may be stale, and the others may have
+  // taken over its workloads while it was away.
   Clock::TimePoint rejoin_until_{};
   bool rejoining_ = false;
+  std::optional<bool> declared_;  // whether this member was declared when OnViewChanged last ran
   // Active redistribution: ownership or the alive set changed since the last plan.
   bool placement_dirty_ = false;
   Clock::TimePoint shutdown_started_{};
