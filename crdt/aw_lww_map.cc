@@ -115,9 +115,8 @@ uint64_t AwLwwMap::NextVersion() {
 
 std::unique_ptr<AwLwwMap::KeyState, AwLwwMap::KeyStateDeleter> AwLwwMap::NewKeyState(
     std::string_view key) {
-  static_assert(sizeof(KeyState) % alignof(KeyState) == 0 && alignof(KeyState) <= 16);
-  if (!nodes_.pool) nodes_.pool = std::make_unique<NodePool>();  // new, or moved from
-  void* memory = nodes_.pool->Allocate(sizeof(KeyState) + key.size());
+  static_assert(sizeof(KeyState) % alignof(KeyState) == 0);
+  void* memory = ::operator new(sizeof(KeyState) + key.size());
   char* bytes = static_cast<char*>(memory) + sizeof(KeyState);
   if (!key.empty()) std::memcpy(bytes, key.data(), key.size());
   auto* node = new (memory) KeyState();
@@ -126,16 +125,15 @@ std::unique_ptr<AwLwwMap::KeyState, AwLwwMap::KeyStateDeleter> AwLwwMap::NewKeyS
 }
 
 void AwLwwMap::KeyStateDeleter::operator()(KeyState* node) const {
-  const size_t bytes = sizeof(KeyState) + node->key.size();
   node->~KeyState();
-  NodePool::Free(node, bytes);
+  ::operator delete(node);
 }
 
 AwLwwMap::KeyRef AwLwwMap::FindOrAddKey(std::string_view key, uint64_t hash) {
   if (KeyRef hit = key_index_.Find(key, hash)) return hit;
   auto node = NewKeyState(key);
   KeyRef added = node.get();
-  nodes_.unsorted.push_back(std::move(node));
+  unsorted_.push_back(std::move(node));
   key_index_.Insert(hash, added);
   return added;
 }
@@ -145,30 +143,29 @@ void AwLwwMap::EraseKey(KeyRef node) {
   node->erased = true;
   // Freed in bulk once they are many, so that a long run of erasures without ordered reads
   // does not keep their memory.
-  if (++erased_ > 64 && erased_ * 2 > nodes_.sorted.size() + nodes_.unsorted.size()) DropErased();
+  if (++erased_ > 64 && erased_ * 2 > sorted_.size() + unsorted_.size()) DropErased();
 }
 
 void AwLwwMap::DropErased() const {
   if (erased_ == 0) return;
   auto erased = [](const auto& n) { return n->erased; };
-  std::erase_if(nodes_.sorted, erased);
-  std::erase_if(nodes_.unsorted, erased);
+  std::erase_if(sorted_, erased);
+  std::erase_if(unsorted_, erased);
   erased_ = 0;
 }
 
 const AwLwwMap::Nodes& AwLwwMap::Ordered() const {
   DropErased();
-  if (!nodes_.unsorted.empty()) {
+  if (!unsorted_.empty()) {
     auto by_key = [](const auto& a, const auto& b) { return a->key < b->key; };
-    std::sort(nodes_.unsorted.begin(), nodes_.unsorted.end(), by_key);
-    const auto mid = static_cast<std::ptrdiff_t>(nodes_.sorted.size());
-    nodes_.sorted.insert(nodes_.sorted.end(), std::make_move_iterator(nodes_.unsorted.begin()),
-                         std::make_move_iterator(nodes_.unsorted.end()));
-    nodes_.unsorted.clear();
-    std::inplace_merge(nodes_.sorted.begin(), nodes_.sorted.begin() + mid, nodes_.sorted.end(),
-                       by_key);
+    std::sort(unsorted_.begin(), unsorted_.end(), by_key);
+    const auto mid = static_cast<std::ptrdiff_t>(sorted_.size());
+    sorted_.insert(sorted_.end(), std::make_move_iterator(unsorted_.begin()),
+                   std::make_move_iterator(unsorted_.end()));
+    unsorted_.clear();
+    std::inplace_merge(sorted_.begin(), sorted_.begin() + mid, sorted_.end(), by_key);
   }
-  return nodes_.sorted;
+  return sorted_;
 }
 
 const Entry* AwLwwMap::Visible(const KeyState& state) {

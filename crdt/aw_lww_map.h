@@ -41,7 +41,6 @@
 #include "crdt/entry.h"
 #include "crdt/heads.h"
 #include "crdt/key_index.h"
-#include "crdt/node_pool.h"
 
 namespace herd::crdt {
 
@@ -195,32 +194,11 @@ class AwLwwMap {
     }
   };
   struct KeyStateDeleter {
-    void operator()(KeyState* node) const;  // back to its NodePool
+    void operator()(KeyState* node) const;
   };
   using KeyRef = KeyState*;
   using Nodes = std::vector<std::unique_ptr<KeyState, KeyStateDeleter>>;
-  // Every key's node, and the pool their memory comes from. Key order is kept lazily: a new
-  // key goes to `unsorted` and an erased one is flagged, and only the reads that need order
-  // (prefix scans, paged lists, the whole state) sort the new keys into `sorted` and free the
-  // erased. Writes and joins pay a hash probe per key, not a walk down a tree of string
-  // compares. Nodes go before their pool, also when a map is assigned over.
-  struct NodeStore {
-    std::unique_ptr<NodePool> pool;  // on the heap: nodes find it through their slab
-    Nodes sorted;
-    Nodes unsorted;
-    NodeStore() = default;
-    NodeStore(NodeStore&&) noexcept = default;
-    NodeStore& operator=(NodeStore&& o) noexcept {
-      if (this == &o) return *this;
-      sorted.clear();
-      unsorted.clear();
-      pool = std::move(o.pool);
-      sorted = std::move(o.sorted);
-      unsorted = std::move(o.unsorted);
-      return *this;
-    }
-  };
-  std::unique_ptr<KeyState, KeyStateDeleter> NewKeyState(std::string_view key);
+  static std::unique_ptr<KeyState, KeyStateDeleter> NewKeyState(std::string_view key);
   // A key one join touched and what it showed before (see JoinTracker in aw_lww_map.cc).
   struct TouchedKey {
     KeyRef node = nullptr;
@@ -259,7 +237,12 @@ class AwLwwMap {
   ReplicaId self_;
   CausalContext context_;
   uint64_t counter_ = 0;
-  mutable NodeStore nodes_;
+  // Every key's node. Key order is kept lazily: a new key goes to unsorted_ and an erased one
+  // is flagged, and only the reads that need order (prefix scans, paged lists, the whole state)
+  // sort the new keys into sorted_ and free the erased. Writes and joins pay a hash probe per
+  // key, not a walk down a tree of string compares.
+  mutable Nodes sorted_;
+  mutable Nodes unsorted_;
   mutable size_t erased_ = 0;
   // Dot -> the key holding it: answers "which key holds dot d" and "which entries of r come
   // after counter n" without scanning the map.

@@ -126,7 +126,7 @@ size_t AwLwwMap::CollectGarbage(const std::map<ReplicaId, uint64_t>& seen_by_all
 
 std::string AwLwwMap::CheckInvariants() const {
   size_t entries = 0, tombstones = 0, visible = 0, live_nodes = 0;
-  for (const Nodes* nodes : {&nodes_.sorted, &nodes_.unsorted}) {
+  for (const Nodes* nodes : {&sorted_, &unsorted_}) {
     for (const auto& node : *nodes) {
       if (node->erased) continue;
       ++live_nodes;
