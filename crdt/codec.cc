@@ -19,7 +19,7 @@ constexpr uint64_t kEntryTombstone = 1;
 // The fewest payload bytes one element can take: what a count is checked against.
 constexpr size_t kMinEntryBytes = 7;  // key len, replica, counter, ts, flags, value len, covers
 constexpr size_t kMinDotBytes = 2;    // replica index, counter
-constexpr size_t kMinRunBytes = 3;    // replica index, first counter, length
+constexpr size_t kMinRunBytes = 2;    // replica index and flag, gap
 constexpr size_t kReplicaBytes = 8;
 
 std::string Str(uint64_t v) { return std::to_string(v); }
@@ -86,9 +86,16 @@ void PutContext(std::string* out, const ReplicaTable& table, const CausalContext
   PutVarint(out, c.version_vector().size());
   for (const auto& [r, n] : c.version_vector()) table.PutDot(out, Dot{r, n});
   PutVarint(out, c.cloud().size());
+  const DotRange* prev = nullptr;
   for (const DotRange& run : c.cloud()) {
-    table.PutDot(out, Dot{run.replica, run.first});
-    PutVarint(out, run.last - run.first);
+    const bool long_run = run.last > run.first;
+    PutVarint(out, table.IndexOf(run.replica) << 1 | (long_run ? 1 : 0));
+    // Counted from the previous run of its replica, or from the replica's max: small numbers.
+    const uint64_t base =
+        prev != nullptr && prev->replica == run.replica ? prev->last : c.Max(run.replica);
+    PutVarint(out, run.first - base - 2);
+    if (long_run) PutVarint(out, run.last - run.first);
+    prev = &run;
   }
 }
 
@@ -225,15 +232,26 @@ class DotReader {
 
   // Reads (replica index, counter >= 1). `index` is the table position, for ordering checks.
   Status Read(Reader* in, const What& what, Dot* d, uint64_t* index) {
-    RETURN_IF_ERROR(in->Varint(what + "replica index", index));
-    if (*index >= ids_.size()) {
-      return Invalid(what, " replica index " + Str(*index) + " out of range (" + Str(ids_.size()) +
-                               " replicas)");
-    }
+    RETURN_IF_ERROR(ReadReplica(in, what, &d->replica, index));
     RETURN_IF_ERROR(in->Varint(what + "counter", &d->counter));
     if (d->counter == 0) return Invalid(what, " counter is 0 (counters start at 1)");
-    d->replica = ids_[*index];
-    used_[*index] = true;
+    return Status::Ok();
+  }
+
+  // Reads a replica index alone.
+  Status ReadReplica(Reader* in, const What& what, ReplicaId* replica, uint64_t* index) {
+    RETURN_IF_ERROR(in->Varint(what + "replica index", index));
+    return Replica(what, *index, replica);
+  }
+
+  // The replica at table position `index` (read some other way).
+  Status Replica(const What& what, uint64_t index, ReplicaId* replica) {
+    if (index >= ids_.size()) {
+      return Invalid(what, " replica index " + Str(index) + " out of range (" + Str(ids_.size()) +
+                               " replicas)");
+    }
+    *replica = ids_[index];
+    used_[index] = true;
     return Status::Ok();
   }
 
@@ -275,36 +293,39 @@ Status ReadCloudDots(Reader* in, DotReader* dots, CausalContext* out) {
   return Status::Ok();
 }
 
-// Format 2's cloud: runs of consecutive counters, each (first dot, length - 1).
+// Format 2's cloud: runs of consecutive counters, grouped by replica (see codec.h).
 Status ReadCloudRuns(Reader* in, DotReader* dots, CausalContext* out) {
   uint64_t n = 0;
   RETURN_IF_ERROR(in->Count("context cloud run count", kMinRunBytes, &n));
   DotRange prev;
   uint64_t prev_index = 0;
-  uint64_t max = 0;  // of prev's replica: runs come grouped by replica
   for (uint64_t i = 0; i < n; ++i) {
-    Dot d;
-    uint64_t index = 0;
     const What what("context cloud run", i);
-    RETURN_IF_ERROR(dots->Read(in, what, &d, &index));
-    uint64_t extra = 0;
-    RETURN_IF_ERROR(in->Varint(what + "length", &extra));
-    if (extra > UINT64_MAX - d.counter) {
-      return Invalid(what, " " + ToString(d) + " runs past the highest counter");
+    DotRange run;
+    uint64_t head = 0, gap = 0, extra = 0;
+    RETURN_IF_ERROR(in->Varint(what + "replica index", &head));
+    const uint64_t index = head >> 1;  // the low bit: more than one counter
+    RETURN_IF_ERROR(dots->Replica(what, index, &run.replica));
+    RETURN_IF_ERROR(in->Varint(what + "gap", &gap));
+    if (head & 1) {
+      RETURN_IF_ERROR(in->Varint(what + "length", &extra));
+      if (extra == 0) return Invalid(what, " has a length of 0 more counters (not canonical)");
     }
-    const DotRange run{d.replica, d.counter, d.counter + extra};
     if (i > 0 && index < prev_index) {
       return Invalid(what, " replica index " + Str(index) + " is below the previous run's");
     }
-    if (i > 0 && index == prev_index && run.first - 1 <= prev.last) {
-      return Invalid(what, " " + ToString(d) + " does not start above the previous run's end " +
-                               Str(prev.last) + " + 1");
+    // It starts at least two counters past the previous run of its replica, or past the
+    // replica's max (runs never touch, and the context is compact).
+    const uint64_t base = i > 0 && index == prev_index ? prev.last : out->Max(run.replica);
+    if (base > UINT64_MAX - 2 || gap > UINT64_MAX - 2 - base) {
+      return Invalid(what, " starts past the highest counter");
     }
-    if (i == 0 || index != prev_index) max = out->Max(d.replica);
-    if (run.first - 1 <= max) {
-      return Invalid(what, " " + ToString(d) + " is not above its replica's max " + Str(max) +
-                               " + 1 (context not compact)");
+    run.first = base + 2 + gap;
+    if (extra > UINT64_MAX - run.first) {
+      return Invalid(
+          what, " " + ToString(Dot{run.replica, run.first}) + " runs past the highest counter");
     }
+    run.last = run.first + extra;
     prev = run;
     prev_index = index;
     out->AddRange(run);

@@ -10,10 +10,13 @@
 //             below names its replica by index into this table, and every listed replica is
 //             used
 //   context:  vv count, (replica index, max >= 1) ascending by replica; cloud run count,
-//             runs (replica index, first counter, count - 1) ascending, each above its
-//             replica's max + 1 (compact) and above the previous run of its replica + 1 (runs
-//             of consecutive counters are one run). Format 1, still read, listed the cloud
-//             dot by dot: count, (replica index, counter) ascending, each above max + 1.
+//             runs of consecutive counters ascending by replica, each (replica index * 2 +
+//             1 when it holds more than one counter, gap, then count - 1 when more than one):
+//             it starts gap + 2 counters past the previous run of its replica, or past the
+//             replica's max (so runs never touch, and the context is compact). A scattered dot
+//             costs two or three bytes, a writer's thousand writes three or four. Format 1, still
+//             read, listed the cloud dot by dot: count, (replica index, counter) ascending, each
+//             above max + 1.
 //   delta:    flags (bit 0: full_state), replicas, context, entry count, then per entry: key,
 //             replica index, counter, timestamp, flags (bit 0: tombstone), value, cover count,
 //             covers (replica index, counter) strictly ascending

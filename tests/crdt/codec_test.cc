@@ -108,27 +108,26 @@ TEST(CodecTest, CorruptDeltasGetExactErrors) {
       {"vv order",
        DeltaFrame(V(0) + V(2) + Fixed(5, 8) + Fixed(6, 8) + V(2) + V(1) + V(1) + V(0) + V(1)), inv,
        "context vv 1 replica index 0 is not above the previous one"},
-      // Format 2's cloud: runs (replica index, first counter, count - 1).
-      {"runs touch",
-       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(2) + V(0) + V(3) + V(1) +
-                  V(0) + V(5) + V(0)),
-       inv, "context cloud run 1 (5,5) does not start above the previous run's end 4 + 1"},
-      {"runs overlap",
-       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(2) + V(0) + V(3) + V(4) +
-                  V(0) + V(5) + V(0)),
-       inv, "context cloud run 1 (5,5) does not start above the previous run's end 7 + 1"},
+      // Format 2's cloud: runs (replica index * 2 + 1 if longer than one counter, gap,
+      // count - 1 if longer), the gap counted from the previous run of the replica (its last
+      // counter + 2) or from its max + 2.
       {"run replicas descend",
-       DeltaFrame(V(0) + V(2) + Fixed(5, 8) + Fixed(6, 8) + V(0) + V(2) + V(1) + V(3) + V(0) +
-                  V(0) + V(3) + V(0)),
+       DeltaFrame(V(0) + V(2) + Fixed(5, 8) + Fixed(6, 8) + V(0) + V(2) + V(2) + V(0) + V(0) +
+                  V(0)),
        inv, "context cloud run 1 replica index 0 is below the previous run's"},
-      {"run not compact",
-       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(1) + V(0) + V(2) + V(4)), inv,
-       "context cloud run 0 (5,2) is not above its replica's max 1 + 1 (context not compact)"},
-      {"run past the top counter",
-       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(0) + V(1) + V(0) + V(3) + V(UINT64_MAX - 2)), inv,
-       "context cloud run 0 (5,3) runs past the highest counter"},
-      {"run count", DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(0) + V(2) + V(0) + V(3) + V(0)), inv,
-       "context cloud run count 2 exceeds what the remaining 3 bytes can hold"},
+      {"run starts past the top counter",
+       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(UINT64_MAX - 1) + V(1) + V(0) + V(0)),
+       inv, "context cloud run 0 starts past the highest counter"},
+      {"run ends past the top counter",
+       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(0) + V(1) + V(1) + V(UINT64_MAX - 3) + V(2)), inv,
+       "context cloud run 0 (5,18446744073709551614) runs past the highest counter"},
+      {"run of one said to be longer",
+       DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(0) + V(1) + V(1) + V(0) + V(0)), inv,
+       "context cloud run 0 has a length of 0 more counters (not canonical)"},
+      {"run index", DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(0) + V(1) + V(4) + V(0)), inv,
+       "context cloud run 0 replica index 2 out of range (1 replicas)"},
+      {"run count", DeltaFrame(V(0) + V(1) + Fixed(5, 8) + V(0) + V(3) + V(0) + V(3)), inv,
+       "context cloud run count 3 exceeds what the remaining 2 bytes can hold"},
       // Format 1's cloud, still read: dot by dot.
       {"cloud order",
        Frame(1, V(0) + V(1) + Fixed(5, 8) + V(1) + V(0) + V(1) + V(2) + V(0) + V(5) + V(0) + V(3),
@@ -247,7 +246,7 @@ TEST(CodecTest, AContextRunCostsTheSameAtAnyLength) {
   CausalContext one, many;
   one.Add(Dot{9, 5});
   for (uint64_t n = 5; n <= 100000; ++n) many.Add(Dot{9, n});
-  EXPECT_EQ(EncodeContext(many).size(), EncodeContext(one).size() + 2);  // 99,995 as a varint
+  EXPECT_EQ(EncodeContext(many).size(), EncodeContext(one).size() + 3);  // 99,995: a varint
 }
 
 // Logs written by a format 1 build stay readable: its dot-by-dot cloud decodes to the same
