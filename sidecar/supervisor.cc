@@ -584,12 +584,13 @@ void Supervisor::OnViewChanged() {
   if (!joined_) return;
   const bool declared = view_.IsDeclared(options_.name);
   if (declared && declared_ == false) {
-    // Declared again after a removal: while it was out, the others took over its workloads and
-    // may have stopped sending it their writes. Until it holds what they hold, its owner
-    // records are stale, and running them would run a workload twice.
+    // Declared after a time undeclared (removed, or not yet listed when it joined): while it
+    // was out, the others took over its workloads and may have stopped sending it their
+    // writes. Until it holds what they hold, its owner records may be stale, and running them
+    // would run a workload twice.
     rejoining_ = true;
     rejoin_until_ = clock_.Now() + options_.heartbeat_deadline;
-    LOG_INFO("member_declared_again", {{"member", options_.name}});
+    LOG_INFO("member_declared", {{"member", options_.name}, {"catching_up", true}});
   }
   declared_ = declared;
   bool quorum = view_.HasQuorum();
