@@ -23,6 +23,8 @@ Status ByteReader::PastEnd(std::string_view what) const { return Truncated(what,
 
 Status ByteReader::VarintSlow(std::string_view what, uint64_t* out) {
   if (remaining() >= 10) {
+    // Room for the longest varint: no bound checks per byte (fingerprints and times take 6 to
+    // 10 bytes).
     const auto* p = reinterpret_cast<const uint8_t*>(in_.data() + pos_);
     uint64_t v = 0;
     for (int i = 0; i < 9; ++i) {

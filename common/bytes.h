@@ -63,7 +63,8 @@ class ByteReader {
     return VarintSlow(what, out);
   }
   Status Fixed32(std::string_view what, uint32_t* out);
-  // A length-prefixed string of at most `max` bytes, as a view into the input.
+  // A varint length then that many bytes, as a view into the input; fails when the length
+  // exceeds `max` or the input.
   Status Bytes(std::string_view what, std::string_view* out, size_t max = SIZE_MAX) {
     if (pos_ < in_.size()) {
       const size_t n = static_cast<uint8_t>(in_[pos_]);
@@ -75,7 +76,7 @@ class ByteReader {
     }
     return BytesSlow(what, out, max);
   }
-  // A count of items that take at least `min_item_bytes` each: never more than the input holds.
+  // A count of items each at least `min_item_bytes` long: fails when the input cannot hold it.
   Status Count(std::string_view what, uint64_t* out, size_t min_item_bytes = 1);
 
   size_t remaining() const { return in_.size() - pos_; }

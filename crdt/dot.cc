@@ -52,6 +52,8 @@ bool CausalContext::Contains(const Dot& d) const {
     cloud_hint_ = static_cast<size_t>(std::prev(it) - cloud_.begin());
     return true;
   }
+  // A pending dot may also extend a run, but a dot that extension would swallow is in the
+  // cloud or pending itself, so looking at each is enough.
   return std::find(pending_.begin(), pending_.end(), d) != pending_.end();
 }
 
@@ -81,6 +83,7 @@ void CausalContext::Add(const Dot& d) {
     }
   }
   pending_.push_back(d);
+  // Folding in costs a pass over the cloud: wait until that pass is paid for.
   if (pending_.size() > std::max(kMaxPending, cloud_.size())) NormalizeSlow();
 }
 
@@ -88,6 +91,7 @@ void CausalContext::AddUpTo(ReplicaId r, uint64_t n) {
   if (n <= RawMax(r)) return;
   vv_[r] = n;
   if (!cloud_.empty()) CompactReplica(r);
+  // A pending dot at or below n is now redundant; Normalize drops it.
 }
 
 void CausalContext::AddRange(const DotRange& run) {
@@ -204,6 +208,8 @@ void CausalContext::InsertRuns(const std::vector<DotRange>& runs) const {
   }
 }
 
+// Drops the runs of `r` that the version vector now covers, and pulls in the run that extends
+// its contiguous range.
 void CausalContext::CompactReplica(ReplicaId r) const {
   auto vv_it = vv_.find(r);
   uint64_t max = vv_it == vv_.end() ? 0 : vv_it->second;
