@@ -232,16 +232,11 @@ class DotReader {
 
   // Reads (replica index, counter >= 1). `index` is the table position, for ordering checks.
   Status Read(Reader* in, const What& what, Dot* d, uint64_t* index) {
-    RETURN_IF_ERROR(ReadReplica(in, what, &d->replica, index));
+    RETURN_IF_ERROR(in->Varint(what + "replica index", index));
+    RETURN_IF_ERROR(Replica(what, *index, &d->replica));
     RETURN_IF_ERROR(in->Varint(what + "counter", &d->counter));
     if (d->counter == 0) return Invalid(what, " counter is 0 (counters start at 1)");
     return Status::Ok();
-  }
-
-  // Reads a replica index alone.
-  Status ReadReplica(Reader* in, const What& what, ReplicaId* replica, uint64_t* index) {
-    RETURN_IF_ERROR(in->Varint(what + "replica index", index));
-    return Replica(what, *index, replica);
   }
 
   // The replica at table position `index` (read some other way).

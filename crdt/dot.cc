@@ -134,8 +134,9 @@ uint64_t CausalContext::HighestCounter(ReplicaId r) const {
   // The last run of `r` comes just before the first run of a higher replica.
   const auto it = std::partition_point(cloud_.begin(), cloud_.end(),
                                        [r](const DotRange& run) { return run.replica <= r; });
-  if (it != cloud_.begin() && std::prev(it)->replica == r)
+  if (it != cloud_.begin() && std::prev(it)->replica == r) {
     high = std::max(high, std::prev(it)->last);
+  }
   return high;
 }
 
@@ -168,15 +169,10 @@ void CausalContext::NormalizeSlow() const {
   std::vector<Dot> add;
   add.swap(pending_);
   std::sort(add.begin(), add.end());
-  std::vector<DotRange> runs;
+  std::vector<DotRange> runs;  // one a dot: InsertRuns joins them
+  runs.reserve(add.size());
   for (const Dot& d : add) {
-    if (d.counter <= RawMax(d.replica)) continue;
-    const DotRange one{d.replica, d.counter, d.counter};
-    if (!runs.empty() && Touches(runs.back(), one)) {
-      runs.back().last = std::max(runs.back().last, d.counter);
-    } else {
-      runs.push_back(one);
-    }
+    if (d.counter > RawMax(d.replica)) runs.push_back(DotRange{d.replica, d.counter, d.counter});
   }
   InsertRuns(runs);
 }

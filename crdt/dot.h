@@ -105,7 +105,8 @@ class CausalContext {
   // Folds pending_ into cloud_ and compacts; a no-op when nothing is pending.
   void Normalize() const;
   void NormalizeSlow() const;
-  // Merges `runs` (ascending, each replica's apart) into the cloud and compacts.
+  // Merges `runs` (ascending by start; they may touch or overlap) into the cloud, joining
+  // what touches, and compacts.
   void InsertRuns(const std::vector<DotRange>& runs) const;
   void CompactReplica(ReplicaId r) const;
   // True when every dot of `run` is in this (normalized) context.
