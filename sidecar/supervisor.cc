@@ -284,8 +284,9 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
   }
   if (options_.static_membership && !view_.IsDeclared(m.sender)) {
     // SPEC.md 6: a member that is not in a static membership list is refused: nothing it
-    // sends is taken. It is told what it lacks, though (at most once a heartbeat), so a member
-    // removed by set_members learns of its removal and stops its copies.
+    // sends is taken. A former member is answered, though (at most once a heartbeat), so that
+    // it learns of its removal and stops its copies, and so that it does not take this member
+    // for dead: its own list may already name it again while this one does not yet.
     ++counters_.rejected_messages;
     auto [it, first] = refused_.try_emplace(m.sender, Clock::TimePoint{});
     if (first) {
@@ -293,25 +294,7 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
     }
     if (clock_.Now() - it->second >= options_.heartbeat_interval) {
       it->second = clock_.Now();
-      crdt::Delta missing = map_.DeltaSince(*context);
-      if (!missing.empty()) {
-        const std::string missing_bytes = crdt::EncodeDelta(missing);
-        PeerMessage reply{PeerMessageType::kDelta,
-                          options_.name,
-                          options_.incarnation,
-                          hlc_.last(),
-                          0,
-                          EncodedContext(),
-                          missing_bytes,
-                          {}};
-        auto to = former_addresses_.find(m.sender);
-        if (to != former_addresses_.end()) {
-          std::string encoded = EncodePeerMessage(reply);
-          CountSent(PeerMessageType::kDelta, encoded.size());
-          ++counters_.anti_entropy_rounds;
-          transport_.Send(m.sender, to->second, std::move(encoded));
-        }
-      }
+      AnswerRefused(m.sender, *context);
     }
     return;
   }
@@ -362,6 +345,26 @@ void Supervisor::OnPeerMessage(std::string_view bytes) {
   if (orphan_scan_waiting_ && CaughtUp()) ScanOrphans();
   CheckJoined();
   ScheduleFlush();
+}
+
+void Supervisor::AnswerRefused(const std::string& peer, const crdt::CausalContext& context) {
+  auto to = former_addresses_.find(peer);
+  if (to == former_addresses_.end()) return;
+  // What it lacks when it lacks something, else a heartbeat: either way it hears this member.
+  const crdt::Delta missing = map_.DeltaSince(context);
+  const std::string missing_bytes = missing.empty() ? std::string() : crdt::EncodeDelta(missing);
+  PeerMessage reply{missing.empty() ? PeerMessageType::kHeartbeat : PeerMessageType::kDelta,
+                    options_.name,
+                    options_.incarnation,
+                    hlc_.last(),
+                    0,
+                    EncodedContext(),
+                    missing_bytes,
+                    missing.empty() ? view_.Reports() : std::vector<HeardReport>{}};
+  std::string encoded = EncodePeerMessage(reply);
+  CountSent(reply.type, encoded.size());
+  if (!missing.empty()) ++counters_.anti_entropy_rounds;
+  transport_.Send(peer, to->second, std::move(encoded));
 }
 
 void Supervisor::OnDiff(const crdt::Diff& d) {

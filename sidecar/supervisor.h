@@ -209,6 +209,9 @@ class Supervisor {
   // A heartbeat (seq: 0 or kHeartbeatProbe) to every declared peer, or to one.
   void SendHeartbeats(uint64_t seq);
   void SendHeartbeat(const std::string& peer, uint64_t seq);
+  // Answers a refused former member (its context: `context`) with what it lacks, or with a
+  // heartbeat when it lacks nothing.
+  void AnswerRefused(const std::string& peer, const crdt::CausalContext& context);
   void ScheduleFlush();
   void Flush();
   const std::string& EncodedContext();

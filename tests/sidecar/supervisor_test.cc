@@ -601,6 +601,47 @@ TEST_F(SupervisorTest, RemovedMemberIsTreatedAsDeadAndStopsItsCopies) {
   EXPECT_EQ(members.size(), 2u);
 }
 
+// Membership from an external source (Kubernetes EndpointSlices, each member through its own
+// watch): a member whose endpoint goes away stops its copies and the others take them over;
+// when its endpoint comes back, its own watch may see it before the others' do, and before
+// their takeovers have reached it. Its owner records are stale then, and it must run nothing
+// until it has caught up, or the workloads it owned before would run twice.
+TEST_F(SupervisorTest, AMemberListedAgainRunsNothingUntilItHasCaughtUp) {
+  Boot(3);
+  ASSERT_TRUE(Apply(0, Specs(30)).ok());
+  Run(seconds(1));
+  const std::vector<std::string> owned_before = cluster_->RunningOn(2);
+  ASSERT_FALSE(owned_before.empty());
+
+  for (int i = 0; i < 3; ++i) cluster_->Declare(i, {0, 1});  // m2's endpoint is gone
+  // The others' answers to m2 are slow (cut here for less than a heartbeat deadline): their
+  // takeovers have surely not reached it when it is listed again.
+  cluster_->network().Cut("m0", "m2");
+  cluster_->network().Cut("m1", "m2");
+  Run(milliseconds(100), 2);  // m0 and m1 take over at once, as m2 stops
+  EXPECT_TRUE(cluster_->RunningOn(2).empty());
+  EXPECT_EQ(cluster_->RunningCounts().size(), 30u);
+
+  // m2's watch sees its endpoint again before the others' do: its records still say it owns
+  // what it ran before.
+  cluster_->Declare(2, {0, 1, 2});
+  cluster_->network().HealAll();
+  Run(seconds(2));  // the others do not list it yet: it runs nothing
+  EXPECT_TRUE(cluster_->RunningOn(2).empty());
+  cluster_->Declare(0, {0, 1, 2});
+  cluster_->Declare(1, {0, 1, 2});
+  Run(seconds(3));
+  EXPECT_EQ(cluster_->RunningCounts().size(), 30u);
+
+  // Caught up, it runs its share of new work (passive redistribution moves nothing back).
+  std::vector<WorkloadSpec> more;
+  for (int i = 0; i < 30; ++i) more.push_back(Spec("n-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, more).ok());
+  Run(seconds(2));
+  EXPECT_FALSE(cluster_->RunningOn(2).empty());
+  EXPECT_EQ(cluster_->RunningCounts().size(), 60u);
+}
+
 TEST_F(SupervisorTest, FinishedStaysFinishedWhenItsMemberDies) {
   Boot(3);
   ASSERT_TRUE(Apply(0, {Spec("batch", RestartPolicy::kTransient)}).ok());
@@ -715,6 +756,38 @@ TEST_F(SupervisorTest, RestartedMemberReplacesItsIncarnation) {
   auto members = cluster_->member(0)->Members();
   ASSERT_EQ(members.size(), 3u);
   for (const auto& m : members) EXPECT_EQ(m.status, MemberStatus::kAlive) << m.name;
+}
+
+// A new pod counts itself in before its endpoint is ready, and the others list it only once it
+// is: until then they refuse it, and it must neither run nor take over anything.
+TEST_F(SupervisorTest, ANewMemberTheOthersDoNotListYetTakesNothing) {
+  SimClusterOptions o;
+  o.members = 3;
+  o.seed = 7;
+  cluster_ = std::make_unique<SimCluster>(o);
+  cluster_->Declare(0, {0, 1});
+  cluster_->Declare(1, {0, 1});
+  cluster_->Declare(2, {0, 1, 2});
+  cluster_->Start(0);
+  cluster_->Start(1);
+  Run(seconds(3));
+  ASSERT_TRUE(Apply(0, Specs(30)).ok());
+  Run(seconds(1));
+
+  cluster_->Start(2);
+  Run(seconds(5));
+  EXPECT_TRUE(cluster_->RunningOn(2).empty());
+  EXPECT_EQ(cluster_->RunningCounts().size(), 30u);
+
+  cluster_->Declare(0, {0, 1, 2});
+  cluster_->Declare(1, {0, 1, 2});
+  Run(seconds(3));
+  std::vector<WorkloadSpec> more;
+  for (int i = 0; i < 30; ++i) more.push_back(Spec("n-" + std::to_string(i)));
+  ASSERT_TRUE(Apply(0, more).ok());
+  Run(seconds(2));
+  EXPECT_FALSE(cluster_->RunningOn(2).empty());
+  EXPECT_EQ(cluster_->RunningCounts().size(), 60u);
 }
 
 }  // namespace

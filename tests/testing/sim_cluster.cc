@@ -13,6 +13,7 @@ SimCluster::SimCluster(const SimClusterOptions& options)
     Member m;
     m.name = "m" + std::to_string(i);
     m.store = std::make_unique<sidecar::FakeStore>();
+    for (int j = 0; j < options.members; ++j) m.declared.push_back(j);
     members_.push_back(std::move(m));
   }
   for (Member& m : members_) {
@@ -63,9 +64,7 @@ void SimCluster::Start(int i) {
   sidecar::Supervisor* sup = m.supervisor.get();
   m.runner->SetExitCallback(
       [sup](sidecar::InstanceId id, const sidecar::ChildExit& e) { sup->OnChildExit(id, e); });
-  std::map<std::string, std::string> declared;
-  for (const Member& other : members_) declared[other.name] = other.name + ":7946";
-  sup->SetDeclaredMembers(declared);
+  sup->SetDeclaredMembers(DeclaredBy(i));
   network_.SetReceiver(m.name, [sup, meter = &m.meter](std::string_view bytes) {
     meter->Run([&] { sup->OnPeerMessage(bytes); });
   });
@@ -73,6 +72,19 @@ void SimCluster::Start(int i) {
   if (!s.ok()) {
     LOG_ERROR("sim_start_failed", {{"member", m.name}, {"error", s.ToString()}});
     Down(i);
+  }
+}
+
+std::map<std::string, std::string> SimCluster::DeclaredBy(int i) const {
+  std::map<std::string, std::string> declared;
+  for (int j : members_[i].declared) declared[members_[j].name] = members_[j].name + ":7946";
+  return declared;
+}
+
+void SimCluster::Declare(int i, const std::vector<int>& members) {
+  members_[i].declared = members;
+  if (sidecar::Supervisor* sup = members_[i].supervisor.get()) {
+    AsMember(i, [&] { sup->SetDeclaredMembers(DeclaredBy(i)); });
   }
 }
 

@@ -93,6 +93,10 @@ class SimCluster {
   void Kill(int i, bool machine_crash = false);
   // SIGTERM: graceful handoff; the member goes down once it reports done.
   void Shutdown(int i);
+  // What member i's membership source lists from now on (the members it would see in the
+  // EndpointSlices of a Kubernetes watch, each member through its own watch), kept across its
+  // restarts. By default every member lists every member.
+  void Declare(int i, const std::vector<int>& members);
   bool IsUp(int i) const { return members_[i].supervisor != nullptr; }
   bool IsStopping(int i) const { return members_[i].stopping; }
   sidecar::Supervisor* member(int i) { return members_[i].supervisor.get(); }
@@ -127,11 +131,13 @@ class SimCluster {
     std::unique_ptr<Random> random;
     std::unique_ptr<sidecar::Supervisor> supervisor;
     uint64_t incarnation = 0;
+    std::vector<int> declared;  // what its membership source lists (Declare)
     bool stopping = false;
     WorkMeter meter;
     std::unique_ptr<MemberClock> clock;  // charges its timers to `meter`
   };
   void Down(int i);
+  std::map<std::string, std::string> DeclaredBy(int i) const;
 
   SimClusterOptions options_;
   bool traced_ = false;
