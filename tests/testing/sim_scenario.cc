@@ -60,6 +60,9 @@ class Scenario {
   void Apply(const std::string& name, int variant);
   void Delete(const std::string& name);
   void RandomFault();
+  // The membership source drops member i's endpoint (listed: false) or lists it again; each
+  // member's watch sees the change at its own time, within 1.5 s.
+  void ListEndpoint(int i, bool listed);
   void CheckQuorumMinorities(ScenarioResult& r);
   std::string CheckInvariants(ScenarioResult* counts);
 
@@ -72,7 +75,25 @@ class Scenario {
   int applies_ = 0;
   int faults_ = 0;
   bool partitioned_ = false;
+  std::set<int> unlisted_;  // members whose endpoint is gone
 };
+
+void Scenario::ListEndpoint(int i, bool listed) {
+  if (listed) {
+    unlisted_.erase(i);
+  } else {
+    unlisted_.insert(i);
+  }
+  for (int j = 0; j < cluster_.size(); ++j) {
+    cluster_.clock().Schedule(milliseconds(rnd_.Uniform(1500)), [this, j] {
+      std::vector<int> members;
+      for (int k = 0; k < cluster_.size(); ++k) {
+        if (unlisted_.count(k) == 0) members.push_back(k);
+      }
+      cluster_.Declare(j, members);
+    });
+  }
+}
 
 void Scenario::Apply(const std::string& name, int variant) {
   int i = RandomUp();
@@ -111,7 +132,7 @@ void Scenario::RandomFault() {
   ++faults_;
   const int n = cluster_.size();
   int i = static_cast<int>(rnd_.Uniform(n));
-  switch (rnd_.Uniform(9)) {
+  switch (rnd_.Uniform(10)) {
     case 0:
       if (cluster_.IsUp(i)) {
         const bool machine_crash = rnd_.OneIn(4);
@@ -185,6 +206,14 @@ void Scenario::RandomFault() {
     case 8:
       Apply("late-" + std::to_string(faults_), 0);
       break;
+    case 9: {
+      const bool listed = unlisted_.count(i) > 0;
+      // Never all of them at once: a source that lists nobody is a broken one.
+      if (!listed && unlisted_.size() + 1 >= static_cast<size_t>(n)) break;
+      Trace(std::string(listed ? "endpoint back " : "endpoint gone ") + cluster_.name(i));
+      ListEndpoint(i, listed);
+      break;
+    }
   }
 }
 
@@ -349,7 +378,8 @@ ScenarioResult Scenario::Run() {
   cluster_.network().HealAll();
   cluster_.network().SetFaults(LinkFaults{});
   partitioned_ = false;
-  cluster_.RunFor(seconds(1));
+  while (!unlisted_.empty()) ListEndpoint(*unlisted_.begin(), true);
+  cluster_.RunFor(seconds(2));
   for (int i = 0; i < n; ++i) {
     if (!cluster_.IsUp(i)) cluster_.Start(i);
   }

@@ -1,6 +1,8 @@
 // A randomized scenario on a SimCluster: applies, deletes, spec changes, child crashes, kills
-// and restarts of members, graceful shutdowns, partitions, lossy links and late joins, all
-// from one seed. After the faults stop, the cluster must settle into the invariants:
+// and restarts of members, graceful shutdowns, partitions, lossy links, late joins, and
+// endpoints that leave the membership source and come back (each member's watch seeing it at
+// its own time), all from one seed. After the faults stop, the cluster must settle into the
+// invariants:
 //   - every declared workload that has not finished runs exactly once,
 //   - on a live member that the map names as owner (under active redistribution: on the
 //     member the strategy's placement picks),
