@@ -71,7 +71,12 @@ class Scenario {
   Random rnd_;
   std::set<std::string> declared_;  // acknowledged applies minus acknowledged deletes
   std::set<std::string> deleted_;
-  std::set<std::string> in_doubt_;  // a delete or apply whose answer never came
+  // A delete or apply whose answer never came, or a delete that may lose to an apply it did
+  // not see (add-wins: a delete removes only the writes its member had seen).
+  std::set<std::string> in_doubt_;
+  // The declaration each acknowledged apply left on its member (workload/<name>): a member
+  // whose map holds it has seen that apply.
+  std::map<std::string, std::string> applied_record_;
   int applies_ = 0;
   int faults_ = 0;
   bool partitioned_ = false;
@@ -102,8 +107,11 @@ void Scenario::Apply(const std::string& name, int variant) {
   in_doubt_.insert(name);
   std::vector<sidecar::ApplyRequest> reqs;
   reqs.push_back({MakeSpec(name, variant), std::nullopt});
-  cluster_.member(i)->Apply(std::move(reqs), [this, name](auto result) {
+  cluster_.member(i)->Apply(std::move(reqs), [this, name, i](auto result) {
     if (result.ok()) {
+      std::optional<std::string_view> record =
+          cluster_.member(i)->map().Get(sidecar::RecordKey(sidecar::kWorkloadPrefix, name));
+      applied_record_[name] = std::string(record.value_or(""));
       declared_.insert(name);
       deleted_.erase(name);
       in_doubt_.erase(name);
@@ -119,11 +127,21 @@ void Scenario::Delete(const std::string& name) {
   if (i < 0) return;
   Trace("delete " + name + " via " + cluster_.name(i));
   in_doubt_.insert(name);
-  cluster_.member(i)->Delete(name, [this, name](auto result) {
+  // Whether this member has seen the last acknowledged apply: if not (a partition, or the
+  // apply's delta still on its way), that apply survives the delete.
+  std::optional<std::string_view> record =
+      cluster_.member(i)->map().Get(sidecar::RecordKey(sidecar::kWorkloadPrefix, name));
+  auto applied = applied_record_.find(name);
+  const bool concurrent = applied != applied_record_.end() && record != applied->second;
+  cluster_.member(i)->Delete(name, [this, name, concurrent](auto result) {
     if (result.ok()) {
       declared_.erase(name);
       deleted_.insert(name);
-      in_doubt_.erase(name);
+      if (concurrent) {
+        Trace("delete " + name + " may lose to an apply its member had not seen");
+      } else {
+        in_doubt_.erase(name);
+      }
     }
   });
 }
