@@ -84,7 +84,7 @@ class SpecReader {
       return Corrupt(what, "length " + std::to_string(n) + " exceeds the " +
                                std::to_string(remaining()) + " bytes left");
     }
-    out->assign(in_.data() + pos_, n);
+    *out = std::string(in_.data() + pos_, n);  // cheaper than assign(): `out` is empty
     pos_ += n;
     return Status::Ok();
   }
