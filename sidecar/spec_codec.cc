@@ -1,5 +1,6 @@
 #include "sidecar/spec_codec.h"
 
+#include <array>
 #include <limits>
 
 #include "common/bytes.h"
@@ -144,8 +145,13 @@ class Fingerprinter {
  public:
   explicit Fingerprinter(std::string_view domain) { Bytes(domain); }
 
+  // The 8 bytes of v, low first. The zero bytes above its highest non-zero one go in one
+  // multiply: hashing a zero byte is h * kPrime, so k of them are h * kPrime^k. The same value
+  // as byte by byte, for a fraction of the work on the small numbers most fields hold.
   void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) Byte(static_cast<uint8_t>(v >> (8 * i)));
+    int n = 0;
+    for (; v != 0; v >>= 8, ++n) Byte(static_cast<uint8_t>(v));
+    h_ *= kPrimePowers[8 - n];
   }
   void Bytes(std::string_view s) {
     U64(s.size());
@@ -154,9 +160,16 @@ class Fingerprinter {
   uint64_t Finish() const { return SplitMix64(h_); }
 
  private:
+  static constexpr uint64_t kPrime = 0x100000001b3ULL;  // FNV-1a's, 64-bit
+  static constexpr std::array<uint64_t, 9> kPrimePowers = [] {
+    std::array<uint64_t, 9> p{1};
+    for (size_t k = 1; k < p.size(); ++k) p[k] = p[k - 1] * kPrime;
+    return p;
+  }();
+
   void Byte(uint8_t b) {
     h_ ^= b;
-    h_ *= 0x100000001b3ULL;
+    h_ *= kPrime;
   }
   uint64_t h_ = 0xcbf29ce484222325ULL;
 };

@@ -138,6 +138,9 @@ TEST(SpecCodecTest, FingerprintsAreStable) {
   EXPECT_EQ(RuntimeFingerprint(Sample()), 0x549eeb86729f59c6u);
   EXPECT_EQ(SpecFingerprint(Sample()), 0x75dbdc13eeb6d392u);
   EXPECT_EQ(RuntimeFingerprint(WorkloadSpec{}), 0x872bd98e205383c7u);
+  WorkloadSpec big = Sample();
+  big.resources.memory_bytes = (int64_t{1} << 62) + 0x0100;  // zero bytes low and in between
+  EXPECT_EQ(RuntimeFingerprint(big), 0xdb1b6f011d474b3cu);
 }
 
 TEST(SpecCodecTest, LabelsChangeOnlyTheSpecFingerprint) {
