@@ -681,7 +681,7 @@ void Supervisor::OnTick() {
   // Active redistribution converges on the placement whenever ownership or the alive set has
   // changed: once per tick at most, and only when this member's view has settled.
   if (options_.active_redistribution && placement_dirty_ && now >= settle_until_ &&
-      moves_in_flight_ == 0 && CaughtUp()) {
+      MovesInFlight() == 0 && CaughtUp()) {
     placement_dirty_ = false;
     PlanMoves(false);
   }

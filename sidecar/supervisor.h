@@ -303,6 +303,8 @@ class Supervisor {
                      Clock::TimePoint now, std::map<std::string, size_t>* taken);
   void PlanMoves(bool forced);
   void ContinueMoves();
+  // The moves whose child is still stopping; forgets the rest.
+  size_t MovesInFlight();
   void TakeOver(const std::string& name, const WorkloadRecord& rec);
   void HandOff(const std::string& name, const WorkloadRecord& rec, const std::string& to);
   Placement PlacementFor(const std::string& excluded) const;
@@ -441,7 +443,10 @@ class Supervisor {
   mutable std::map<std::string, size_t, std::less<>> load_view_;
   NameMap<Clock::TimePoint> orphaned_since_;
   std::map<std::string, std::string> planned_moves_;  // workload -> target, not yet moved
-  size_t moves_in_flight_ = 0;
+  // Workloads whose child was stopped to be moved (at most move_batch). A name counts as in
+  // flight while its child is still stopping, whatever became of its plan meanwhile
+  // (MovesInFlight): a counter leaked when a plan was dropped before the child's exit.
+  std::set<std::string> moving_;
   // For the metrics (Counters, PhaseCounts): workloads by the phase of their status record,
   // kept from the map's diffs; when each peer was last heard; the send time of each delta
   // awaiting its ack (ascending seq, bounded); takeovers whose child has not started yet, with

@@ -372,7 +372,6 @@ void Supervisor::AfterExit(const std::string& name, Child& child, const ChildExi
       if (planned != planned_moves_.end()) {
         to = planned->second;
         planned_moves_.erase(planned);
-        if (moves_in_flight_ > 0) --moves_in_flight_;
       } else if (reason == StopReason::kShutdown) {
         Result<std::string> target = strategy_->Choose(name, PlacementFor(options_.name));
         if (target.ok()) to = *target;
@@ -631,10 +630,19 @@ void Supervisor::PlanMoves(bool forced) {
   ContinueMoves();
 }
 
+size_t Supervisor::MovesInFlight() {
+  std::erase_if(moving_, [this](const std::string& name) {
+    auto c = children_.find(name);
+    return c == children_.end() || c->second->state != Child::State::kStopping;
+  });
+  return moving_.size();
+}
+
 void Supervisor::ContinueMoves() {
   // Bounded batches: at most move_batch instances are stopping for a move at once.
+  MovesInFlight();
   auto it = planned_moves_.begin();
-  while (it != planned_moves_.end() && moves_in_flight_ < options_.move_batch) {
+  while (it != planned_moves_.end() && moving_.size() < options_.move_batch) {
     const std::string name = it->first;
     const std::string to = it->second;
     std::optional<WorkloadRecord> rec = ReadPlacement(name);
@@ -648,7 +656,7 @@ void Supervisor::ContinueMoves() {
       continue;
     }
     if (c != children_.end() && c->second->state == Child::State::kRunning) {
-      ++moves_in_flight_;
+      moving_.insert(name);
       ++it;
       StopChild(name, *c->second, StopReason::kHandoff);
       it = planned_moves_.upper_bound(name);

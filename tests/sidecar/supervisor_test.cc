@@ -343,6 +343,43 @@ TEST_F(SupervisorTest, ActiveRedistributionMovesExactlyWhatThePlacementMoves) {
   EXPECT_EQ(cluster_->RunningOn(0).size(), 40u - on_one);
 }
 
+// A move abandoned while its child stops (the target died meanwhile) must not count as in
+// flight forever: redistribution goes on once the target is back.
+TEST_F(SupervisorTest, AMoveAbandonedWhileItsChildStopsDoesNotStallRedistribution) {
+  SimClusterOptions o;
+  o.members = 3;
+  o.seed = 3;
+  o.active_redistribution = true;
+  cluster_ = std::make_unique<SimCluster>(o);
+  cluster_->Start(0);
+  cluster_->Start(1);
+  Run(seconds(3));
+  ASSERT_TRUE(Apply(0, Specs(40)).ok());
+  Run(milliseconds(500));
+  // m0's and m1's children take 3 s to stop: the moves to m2 are in flight when it dies.
+  cluster_->runner(0)->SetStopDelay(seconds(3));
+  cluster_->runner(1)->SetStopDelay(seconds(3));
+  cluster_->Start(2);
+  Run(seconds(2));
+  ASSERT_TRUE(cluster_->RunningOn(2).empty());
+  cluster_->Kill(2);
+  Run(seconds(5));
+  EXPECT_EQ(cluster_->RunningCounts().size(), 40u);
+
+  cluster_->runner(0)->SetStopDelay(milliseconds(0));
+  cluster_->runner(1)->SetStopDelay(milliseconds(0));
+  cluster_->Start(2);
+  Run(seconds(5));
+  std::map<std::string, std::string> target = cluster_->member(0)->TargetPlacement();
+  ASSERT_EQ(target.size(), 40u);
+  for (int i = 0; i < 3; ++i) {
+    size_t placed = 0;
+    for (const auto& [name, member] : target) placed += member == cluster_->name(i);
+    EXPECT_GT(placed, 0u) << i;
+    EXPECT_EQ(cluster_->RunningOn(i).size(), placed) << i;
+  }
+}
+
 TEST_F(SupervisorTest, QuorumGatesApplyAndWaitForQuorum) {
   SimClusterOptions o;
   o.members = 3;
