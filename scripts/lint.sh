@@ -50,12 +50,21 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export HELM_CACHE_HOME=$tmp/helm/cache HELM_CONFIG_HOME=$tmp/helm/config HELM_DATA_HOME=$tmp/helm/data
 
-section "helm lint helm/herd (default, all features, token file, sidecar mode)"
+section "helm lint helm/herd (default, all features, token file, sidecar mode, a refused one)"
 "$helm" lint --strict helm/herd --quiet || fail=1
 "$helm" lint --strict helm/herd --quiet -f helm/herd/ci/all-features-values.yaml || fail=1
 "$helm" lint --strict helm/herd --quiet --set auth.tokenFile.secretName=herd-tokens || fail=1
 "$helm" lint --strict helm/herd --quiet --set mode=sidecar \
   --set sidecar.podLabels.app=example || fail=1
+# The schema refuses what the agent would refuse at start.
+if "$helm" lint --strict helm/herd --quiet --set agent.strategy=random \
+  --set agent.redistribution=active >"$tmp/refused.txt" 2>&1; then
+  echo "lint: the chart accepts agent.strategy=random with agent.redistribution=active" >&2
+  fail=1
+elif ! grep -q 'agent.redistribution' "$tmp/refused.txt"; then
+  cat "$tmp/refused.txt" >&2
+  fail=1
+fi
 
 section "manifests up to date"
 scripts/manifests.sh --check || fail=1

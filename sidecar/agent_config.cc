@@ -327,6 +327,14 @@ Result<AgentConfig> ParseAgentArgs(
     return InvalidArgument("--heartbeat-deadline must be longer than --heartbeat-interval",
                            "heartbeat-deadline");
   }
+  // Active redistribution moves a workload to where the strategy puts it now: random puts each
+  // one once, differently on every member, so there is nowhere to move it to.
+  if (c.active_redistribution && c.strategy == StrategyKind::kRandom) {
+    return InvalidArgument(
+        "--redistribution active needs a strategy that places every workload the same way on "
+        "every member (uniform or uniform_quorum), not random",
+        "redistribution");
+  }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return InvalidArgument("--tls-cert and --tls-key go together", "tls-cert");
   }

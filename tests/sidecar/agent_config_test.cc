@@ -63,6 +63,7 @@ TEST(AgentConfigTest, ErrorsNameTheFlag) {
       {{"--name", "Bad_Name"}, "name", "DNS-1123"},
       {{"--strategy", "ring"}, "strategy", "ring"},
       {{"--redistribution", "eager"}, "redistribution", "eager"},
+      {{"--strategy", "random", "--redistribution", "active"}, "redistribution", "not random"},
       {{"--heartbeat-deadline", "1x"}, "heartbeat-deadline", "unknown unit"},
       {{"--heartbeat-deadline", "100ms", "--heartbeat-interval", "100ms"},
        "heartbeat-deadline",

@@ -89,6 +89,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "herd-sim: --members must be 1-9 and --workloads >= 0\n");
     return 2;
   }
+  if (o.active_redistribution && o.strategy == herd::sidecar::StrategyKind::kRandom) {
+    std::fprintf(stderr,
+                 "herd-sim: --redistribution active needs a deterministic strategy (uniform or "
+                 "uniform_quorum), not random\n");
+    return 2;
+  }
   // HERD_SIM_MAX_SEEDS caps the count (sanitizer builds run the same tests with fewer seeds).
   if (const char* cap = std::getenv("HERD_SIM_MAX_SEEDS"); cap != nullptr && !replay) {
     seeds = std::min<uint64_t>(seeds, std::strtoull(cap, nullptr, 10));
