@@ -366,6 +366,17 @@ ScenarioResult Scenario::Run() {
   const int n = cluster_.size();
   // Most members start at once; with faults, one may join late.
   int late = (o_.faults && n > 2 && rnd_.OneIn(2)) ? n - 1 : -1;
+  // As a new pod, half the time: it counts itself in, and the others list it only once its
+  // endpoint is ready, a while after it has joined.
+  const bool listed_late = late >= 0 && rnd_.OneIn(2);
+  if (listed_late) {
+    unlisted_.insert(late);
+    std::vector<int> others;
+    for (int i = 0; i < n; ++i) {
+      if (i != late) others.push_back(i);
+    }
+    for (int i : others) cluster_.Declare(i, others);
+  }
   for (int i = 0; i < n; ++i) {
     if (i != late) cluster_.Start(i);
   }
@@ -375,8 +386,12 @@ ScenarioResult Scenario::Run() {
     cluster_.RunFor(milliseconds(rnd_.Uniform(40)));
   }
   if (late >= 0) {
-    Trace("late join " + cluster_.name(late));
+    Trace("late join " + cluster_.name(late) + (listed_late ? ", listed once ready" : ""));
     cluster_.Start(late);
+    if (listed_late) {
+      cluster_.RunFor(milliseconds(500 + rnd_.Uniform(2000)));
+      ListEndpoint(late, true);
+    }
   }
   if (o_.faults) {
     const Clock::Duration end = cluster_.clock().Elapsed() + seconds(20);
