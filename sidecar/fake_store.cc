@@ -18,7 +18,7 @@ Status FakeStore::CheckWritable(std::string_view op) const {
   }
   if (!poisoned_.ok()) {
     return FailedPrecondition("fake store refuses " + std::string(op) +
-                              " until restarted: " + poisoned_.message());
+                              " until compacted or restarted: " + poisoned_.message());
   }
   return Status::Ok();
 }
@@ -76,11 +76,12 @@ Status FakeStore::Sync() {
 }
 
 Status FakeStore::Compact(std::string_view snapshot) {
-  RETURN_IF_ERROR(CheckWritable("compact"));
+  if (!loaded_) return FailedPrecondition("compact before Load()");
   RETURN_IF_ERROR(compact_failures_.Take());
   snapshot_.assign(snapshot);
   durable_.clear();
   buffered_.clear();
+  poisoned_ = Status::Ok();  // fresh files, written from memory
   ++stats_.compactions;
   return Status::Ok();
 }

@@ -8,8 +8,8 @@
 //
 // Failure injection: FailNextAppends/Syncs/Compacts(n, status) make the next n calls of that
 // kind return `status` without effect. A failed Sync behaves like the real one after a failed
-// fsync: the buffered records are dropped and every write is refused with kFailedPrecondition
-// until Restart() or Crash().
+// fsync: the buffered records are dropped and every append and sync is refused with
+// kFailedPrecondition until a Compact(), Restart() or Crash().
 //
 // Threading: one thread, like every Store. The simulator keeps one FakeStore per member alive
 // across that member's restarts and hands the agent a reference.

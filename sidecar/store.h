@@ -64,15 +64,18 @@ class Store {
 
   // Makes every record appended so far durable (fsync). Cheap when nothing is pending.
   // A failed fsync is sticky: the kernel may have dropped the unsynced pages, so every later
-  // Append/Sync/Compact fails with kFailedPrecondition until the store is reopened and
-  // reloaded.
+  // Append/Sync fails with kFailedPrecondition until a Compact() succeeds (it writes the whole
+  // state from the caller's memory into fresh files, needing nothing the kernel dropped) or
+  // the store is reopened and reloaded.
   virtual Status Sync() = 0;
 
   // Durably and atomically replaces the snapshot with `snapshot` and empties the log. The
   // snapshot must include the effect of every record appended so far. A crash at any point
   // leaves either the old snapshot and log or the new snapshot and an empty log. On an error
-  // before the commit point the old state stays in use; after it, the store refuses writes
-  // (kFailedPrecondition) until reopened.
+  // before the commit point the old state stays in use; after it, the store refuses appends
+  // (kFailedPrecondition) until a later Compact() succeeds or it is reopened. A successful
+  // Compact() of a store a failed Sync() or compaction left refusing writes makes it
+  // writable again.
   virtual Status Compact(std::string_view snapshot) = 0;
 
   // Bytes of framed records in the log (each record's size plus kStoreRecordOverheadBytes;

@@ -156,6 +156,7 @@ void Supervisor::SyncAppended() {
     ++counters_.store_errors;
     if (!sync_failing_) LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
     sync_failing_ = true;
+    store_error_ = s;  // until a snapshot has rewritten it all (RecoverStore)
     return;
   }
   sync_failing_ = false;
@@ -205,6 +206,9 @@ void Supervisor::Flush() {
     if (!s.ok()) {
       ++counters_.store_errors;
       LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
+      // What failed may be lost from the disk: writes are refused until a snapshot has
+      // rewritten the whole map (RecoverStore).
+      store_error_ = s;
     }
     if (s.ok()) s = append_error;
     if (!s.ok()) {

@@ -107,7 +107,7 @@ Status FileStore::CheckWritable(std::string_view op) const {
   }
   if (!poisoned_.ok()) {
     return FailedPrecondition("store in " + options_.dir + " refuses " + std::string(op) +
-                              " until reopened: " + poisoned_.message());
+                              " until compacted or reopened: " + poisoned_.message());
   }
   return Status::Ok();
 }
@@ -319,7 +319,9 @@ Status FileStore::Sync() {
 }
 
 Status FileStore::Compact(std::string_view snapshot) {
-  RETURN_IF_ERROR(CheckWritable("compact"));
+  // Also when poisoned: the new snapshot and log are fresh files, written and fsync'ed from
+  // the caller's memory, so nothing a failed fsync may have dropped is needed.
+  if (!loaded_) return FailedPrecondition("compact before Load()");
   const uint64_t seq = snapshot_seq_ + 1;
   const std::string snapshot_tmp = PathOf(kSnapshotTmpName);
   RETURN_IF_ERROR(WriteFileDurably(snapshot_tmp, EncodeBlob(BlobKind::kSnapshot, seq, snapshot)));
@@ -352,6 +354,10 @@ Status FileStore::Compact(std::string_view snapshot) {
   UseLog(*new_log, kLogHeaderBytes, 0);
   snapshot_seq_ = seq;
   ++stats_.compactions;
+  if (!poisoned_.ok()) {
+    LOG_INFO("store_unpoisoned", {{"dir", options_.dir}, {"cause", poisoned_.ToString()}});
+    poisoned_ = Status::Ok();
+  }
   return Status::Ok();
 }
 

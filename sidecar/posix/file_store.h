@@ -19,7 +19,8 @@
 //
 // Failure handling: a failed append is cut back off the file so that the log stays a clean
 // sequence of records; a failed fsync poisons the store (see Store::Sync) because Linux may
-// have marked the unsynced pages clean and dropped them ("fsyncgate").
+// have marked the unsynced pages clean and dropped them ("fsyncgate"). Appends and syncs are
+// refused until a compaction succeeds: it rewrites the whole state into fresh files.
 //
 // Ownership: the FileStore owns its file descriptors and the lock; destroying it releases
 // them without syncing. Threading: one thread, like every Store.

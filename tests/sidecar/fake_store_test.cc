@@ -73,12 +73,28 @@ TEST(FakeStoreTest, InjectedSyncFailureDropsBufferedAndPoisonsUntilRestart) {
   EXPECT_TRUE(store.poisoned());
   EXPECT_THAT(store.Append("x"), StatusIs(StatusCode::kFailedPrecondition, "fsync: EIO"));
   EXPECT_THAT(store.Sync(), StatusIs(StatusCode::kFailedPrecondition));
-  EXPECT_THAT(store.Compact("s"), StatusIs(StatusCode::kFailedPrecondition));
   EXPECT_EQ(store.stats().sync_errors, 1u);
   store.Restart();
   EXPECT_FALSE(store.poisoned());
   EXPECT_THAT(MustLoad(store).records, ElementsAre("durable"));
   EXPECT_TRUE(store.Append("y").ok());
+}
+
+TEST(FakeStoreTest, ACompactionClearsThePoisonOfAFailedSync) {
+  FakeStore store;
+  MustLoad(store);
+  ASSERT_TRUE(store.Append("lost").ok());
+  store.FailNextSyncs(1, Internal("fsync: EIO"));
+  ASSERT_FALSE(store.Sync().ok());
+  ASSERT_TRUE(store.poisoned());
+  EXPECT_TRUE(store.Compact("state").ok());
+  EXPECT_FALSE(store.poisoned());
+  EXPECT_TRUE(store.Append("y").ok());
+  EXPECT_TRUE(store.Sync().ok());
+  store.Crash();
+  Store::Loaded loaded = MustLoad(store);
+  EXPECT_EQ(loaded.snapshot, "state");
+  EXPECT_THAT(loaded.records, ElementsAre("y"));
 }
 
 TEST(FakeStoreTest, CompactionFoldsTheLogIntoTheSnapshot) {

@@ -340,11 +340,11 @@ TEST(FileStoreTest, FailedFsyncIsStickyUntilReopened) {
     ASSERT_TRUE(store.Append("a").ok());
     EXPECT_THAT(store.Sync(), StatusIs(StatusCode::kInternal,
                                        "fsync " + dir.File("log") + ": Input/output error (EIO)"));
-    EXPECT_THAT(store.Append("b"), StatusIs(StatusCode::kFailedPrecondition, "until reopened"));
+    EXPECT_THAT(store.Append("b"),
+                StatusIs(StatusCode::kFailedPrecondition, "until compacted or reopened"));
     EXPECT_THAT(store.Append("b"),
                 StatusIs(StatusCode::kFailedPrecondition, "unsynced records may be lost"));
     EXPECT_THAT(store.Sync(), StatusIs(StatusCode::kFailedPrecondition, "fsync"));
-    EXPECT_THAT(store.Compact("s"), StatusIs(StatusCode::kFailedPrecondition, "refuses compact"));
     EXPECT_EQ(calls, 1);
     EXPECT_EQ(store.stats().sync_errors, 1u);
     EXPECT_EQ(store.stats().fsyncs, 1u);
@@ -353,6 +353,38 @@ TEST(FileStoreTest, FailedFsyncIsStickyUntilReopened) {
   MustLoad(*store);
   EXPECT_TRUE(store->Append("b").ok());
   EXPECT_TRUE(store->Sync().ok());
+}
+
+// A compaction writes the whole state into fresh files: it needs nothing a failed fsync may
+// have dropped, so it makes the store writable again.
+TEST(FileStoreTest, ACompactionRecoversFromAFailedFsync) {
+  TempDir dir;
+  bool fail = true;
+  FileStore::Options options{.dir = dir.path(), .sync_log_for_test = [&](int fd) {
+                               if (!fail) return ::fdatasync(fd);
+                               errno = EIO;
+                               return -1;
+                             }};
+  {
+    Result<std::unique_ptr<FileStore>> opened = FileStore::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    FileStore& store = **opened;
+    MustLoad(store);
+    ASSERT_TRUE(store.Append("a").ok());
+    ASSERT_FALSE(store.Sync().ok());
+    ASSERT_FALSE(store.Append("b").ok());
+    fail = false;
+    ScopedLogCapture capture;
+    ASSERT_TRUE(store.Compact("state with a").ok());
+    EXPECT_TRUE(capture.Contains("event=store_unpoisoned"));
+    EXPECT_TRUE(store.Append("b").ok());
+    EXPECT_TRUE(store.Sync().ok());
+  }
+  auto store = MustOpen(dir.path());
+  Result<Store::Loaded> loaded = store->Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->snapshot, "state with a");
+  EXPECT_EQ(loaded->records, std::vector<std::string>{"b"});
 }
 
 TEST(FileStoreTest, StatsCountFsyncs) {

@@ -784,6 +784,28 @@ TEST_F(SupervisorTest, UnpersistedWriteIsNotAcknowledged) {
   EXPECT_TRUE(Delete(0, "d").ok());
 }
 
+// A failed fsync poisons the store (the kernel may have dropped the unsynced pages): the
+// member refuses writes, and within a second it writes its whole map as a fresh snapshot, which
+// needs none of what was lost; then it acknowledges writes again, without a restart.
+TEST_F(SupervisorTest, AFailedFsyncIsRecoveredByASnapshot) {
+  Boot(3);
+  cluster_->store(0)->FailNextSyncs(1, Status(StatusCode::kInternal, "fsync herd.log: EIO"));
+  auto failed = Apply(0, {Spec("d")});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message().rfind("StoreUnavailable: ", 0), 0u) << failed.status();
+  auto refused = Apply(0, {Spec("e")});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  Run(seconds(2));
+  EXPECT_FALSE(cluster_->store(0)->poisoned());
+  // The snapshot holds what the failed fsync may have lost ("d", never acknowledged).
+  EXPECT_NE(cluster_->store(0)->durable_snapshot().find("workload/d"), std::string::npos);
+  ASSERT_TRUE(Apply(0, {Spec("e")}).ok());
+  Run(milliseconds(300));
+  EXPECT_EQ(Copies("d"), 1);
+  EXPECT_EQ(Copies("e"), 1);
+}
+
 TEST_F(SupervisorTest, RestartedMemberReplacesItsIncarnation) {
   Boot(3);
   cluster_->Kill(1);
