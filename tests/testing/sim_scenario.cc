@@ -150,7 +150,7 @@ void Scenario::RandomFault() {
   ++faults_;
   const int n = cluster_.size();
   int i = static_cast<int>(rnd_.Uniform(n));
-  switch (rnd_.Uniform(10)) {
+  switch (rnd_.Uniform(11)) {
     case 0:
       if (cluster_.IsUp(i)) {
         const bool machine_crash = rnd_.OneIn(4);
@@ -224,6 +224,28 @@ void Scenario::RandomFault() {
     case 8:
       Apply("late-" + std::to_string(faults_), 0);
       break;
+    case 10: {
+      // The disk fills up for a while: its next appends, syncs or compactions fail.
+      const int k = 1 + static_cast<int>(rnd_.Uniform(20));
+      const Status full(StatusCode::kResourceExhausted, "no space left on device");
+      sidecar::FakeStore* store = cluster_.store(i);
+      switch (rnd_.Uniform(3)) {
+        case 0:
+          Trace("disk full on " + cluster_.name(i) + ": " + std::to_string(k) + " appends fail");
+          store->FailNextAppends(k, full);
+          break;
+        case 1:
+          Trace("disk full on " + cluster_.name(i) + ": " + std::to_string(k) + " syncs fail");
+          store->FailNextSyncs(k, full);
+          break;
+        default:
+          Trace("disk full on " + cluster_.name(i) + ": " + std::to_string(k) +
+                " compactions fail");
+          store->FailNextCompacts(k, full);
+          break;
+      }
+      break;
+    }
     case 9: {
       const bool listed = unlisted_.count(i) > 0;
       // Never all of them at once: a source that lists nobody is a broken one.
