@@ -1,14 +1,16 @@
 // A randomized scenario on a SimCluster: applies, deletes, spec changes, child crashes, kills
-// and restarts of members, graceful shutdowns, partitions, lossy links, late joins, and
-// endpoints that leave the membership source and come back (each member's watch seeing it at
-// its own time), all from one seed. After the faults stop, the cluster must settle into the
-// invariants:
+// and restarts of members, graceful shutdowns, partitions, lossy links, late joins (half of
+// them listed by the others only once ready), endpoints that leave the membership source and
+// come back (each member's watch seeing it at its own time), and full disks, all from one
+// seed. After the faults stop, the cluster must settle into the invariants:
 //   - every declared workload that has not finished runs exactly once,
 //   - on a live member that the map names as owner (under active redistribution: on the
 //     member the strategy's placement picks),
 //   - nothing deleted runs,
 //   - every live member holds the same map,
 //   - with uniform_quorum, a member that cannot see a quorum runs nothing.
+// Then every machine crashes at once (unsynced writes are lost), and once the cluster is back
+// the same invariants must hold: what it acknowledged was on a disk.
 #pragma once
 
 #include <cstdint>
