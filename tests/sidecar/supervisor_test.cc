@@ -32,13 +32,19 @@ std::vector<WorkloadSpec> Specs(int n) {
 
 class SupervisorTest : public ::testing::Test {
  protected:
-  void Boot(int members, StrategyKind strategy = StrategyKind::kUniform, bool active = false) {
+  // A cluster of `members`, none of them started.
+  void Create(int members, uint64_t seed, StrategyKind strategy = StrategyKind::kUniform,
+              bool active = false) {
     SimClusterOptions o;
     o.members = members;
     o.strategy = strategy;
     o.active_redistribution = active;
-    o.seed = 7;
+    o.seed = seed;
     cluster_ = std::make_unique<SimCluster>(o);
+  }
+
+  void Boot(int members, StrategyKind strategy = StrategyKind::kUniform, bool active = false) {
+    Create(members, 7, strategy, active);
     for (int i = 0; i < members; ++i) cluster_->Start(i);
     Run(seconds(3));
     for (int i = 0; i < members; ++i) ASSERT_TRUE(cluster_->member(i)->ready()) << i;
@@ -306,10 +312,7 @@ TEST_F(SupervisorTest, GracefulShutdownHandsOverWithoutOverlap) {
 }
 
 TEST_F(SupervisorTest, PassiveRedistributionMovesNothingWhenAMemberJoins) {
-  SimClusterOptions o;
-  o.members = 2;
-  o.seed = 3;
-  cluster_ = std::make_unique<SimCluster>(o);
+  Create(2, 3);
   cluster_->Start(0);
   Run(seconds(3));
   std::vector<WorkloadSpec> specs = Specs(20);
@@ -322,11 +325,7 @@ TEST_F(SupervisorTest, PassiveRedistributionMovesNothingWhenAMemberJoins) {
 }
 
 TEST_F(SupervisorTest, ActiveRedistributionMovesExactlyWhatThePlacementMoves) {
-  SimClusterOptions o;
-  o.members = 2;
-  o.seed = 3;
-  o.active_redistribution = true;
-  cluster_ = std::make_unique<SimCluster>(o);
+  Create(2, 3, StrategyKind::kUniform, /*active=*/true);
   cluster_->Start(0);
   Run(seconds(3));
   std::vector<WorkloadSpec> specs = Specs(40);
@@ -346,11 +345,7 @@ TEST_F(SupervisorTest, ActiveRedistributionMovesExactlyWhatThePlacementMoves) {
 // A move abandoned while its child stops (the target died meanwhile) must not count as in
 // flight forever: redistribution goes on once the target is back.
 TEST_F(SupervisorTest, AMoveAbandonedWhileItsChildStopsDoesNotStallRedistribution) {
-  SimClusterOptions o;
-  o.members = 3;
-  o.seed = 3;
-  o.active_redistribution = true;
-  cluster_ = std::make_unique<SimCluster>(o);
+  Create(3, 3, StrategyKind::kUniform, /*active=*/true);
   cluster_->Start(0);
   cluster_->Start(1);
   Run(seconds(3));
@@ -381,10 +376,7 @@ TEST_F(SupervisorTest, AMoveAbandonedWhileItsChildStopsDoesNotStallRedistributio
 }
 
 TEST_F(SupervisorTest, QuorumGatesApplyAndWaitForQuorum) {
-  SimClusterOptions o;
-  o.members = 3;
-  o.strategy = StrategyKind::kUniformQuorum;
-  cluster_ = std::make_unique<SimCluster>(o);
+  Create(3, 1, StrategyKind::kUniformQuorum);
   cluster_->Start(0);
   Run(seconds(3));
   auto r = Apply(0, {Spec("q")});
@@ -820,10 +812,7 @@ TEST_F(SupervisorTest, RestartedMemberReplacesItsIncarnation) {
 // A new pod counts itself in before its endpoint is ready, and the others list it only once it
 // is: until then they refuse it, and it must neither run nor take over anything.
 TEST_F(SupervisorTest, ANewMemberTheOthersDoNotListYetTakesNothing) {
-  SimClusterOptions o;
-  o.members = 3;
-  o.seed = 7;
-  cluster_ = std::make_unique<SimCluster>(o);
+  Create(3, 7);
   cluster_->Declare(0, {0, 1});
   cluster_->Declare(1, {0, 1});
   cluster_->Declare(2, {0, 1, 2});
