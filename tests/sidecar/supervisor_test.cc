@@ -23,10 +23,10 @@ WorkloadSpec Spec(const std::string& name, RestartPolicy restart = RestartPolicy
   return s;
 }
 
-// w-0 .. w-(n-1).
-std::vector<WorkloadSpec> Specs(int n) {
+// w-0 .. w-(n-1), or another prefix.
+std::vector<WorkloadSpec> Specs(int n, const std::string& prefix = "w-") {
   std::vector<WorkloadSpec> specs;
-  for (int i = 0; i < n; ++i) specs.push_back(Spec("w-" + std::to_string(i)));
+  for (int i = 0; i < n; ++i) specs.push_back(Spec(prefix + std::to_string(i)));
   return specs;
 }
 
@@ -663,9 +663,7 @@ TEST_F(SupervisorTest, AMemberListedAgainRunsNothingUntilItHasCaughtUp) {
   EXPECT_EQ(cluster_->RunningCounts().size(), 30u);
 
   // Caught up, it runs its share of new work (passive redistribution moves nothing back).
-  std::vector<WorkloadSpec> more;
-  for (int i = 0; i < 30; ++i) more.push_back(Spec("n-" + std::to_string(i)));
-  ASSERT_TRUE(Apply(0, more).ok());
+  ASSERT_TRUE(Apply(0, Specs(30, "n-")).ok());
   Run(seconds(2));
   EXPECT_FALSE(cluster_->RunningOn(2).empty());
   EXPECT_EQ(cluster_->RunningCounts().size(), 60u);
@@ -830,9 +828,7 @@ TEST_F(SupervisorTest, ANewMemberTheOthersDoNotListYetTakesNothing) {
   cluster_->Declare(0, {0, 1, 2});
   cluster_->Declare(1, {0, 1, 2});
   Run(seconds(3));
-  std::vector<WorkloadSpec> more;
-  for (int i = 0; i < 30; ++i) more.push_back(Spec("n-" + std::to_string(i)));
-  ASSERT_TRUE(Apply(0, more).ok());
+  ASSERT_TRUE(Apply(0, Specs(30, "n-")).ok());
   Run(seconds(2));
   EXPECT_FALSE(cluster_->RunningOn(2).empty());
   EXPECT_EQ(cluster_->RunningCounts().size(), 60u);
