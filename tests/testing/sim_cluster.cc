@@ -110,6 +110,11 @@ void SimCluster::Kill(int i, bool machine_crash) {
   }
 }
 
+void SimCluster::KillAndWipe(int i) {
+  Kill(i);
+  members_[i].store = std::make_unique<sidecar::FakeStore>();
+}
+
 void SimCluster::Shutdown(int i) {
   Member& m = members_[i];
   if (!m.supervisor || m.stopping) return;

@@ -91,6 +91,9 @@ class SimCluster {
   // kill -9: the agent and its children die; the store keeps what the OS had (machine_crash:
   // what was not fsynced is lost too).
   void Kill(int i, bool machine_crash = false);
+  // kill -9, and its data directory is gone (a pod rescheduled with an empty volume): it comes
+  // back, at its next Start, with nothing on disk.
+  void KillAndWipe(int i);
   // SIGTERM: graceful handoff; the member goes down once it reports done.
   void Shutdown(int i);
   // What member i's membership source lists from now on (the members it would see in the

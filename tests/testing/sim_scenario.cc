@@ -157,7 +157,7 @@ void Scenario::RandomFault() {
   ++faults_;
   const int n = cluster_.size();
   int i = static_cast<int>(rnd_.Uniform(n));
-  switch (rnd_.Uniform(11)) {
+  switch (rnd_.Uniform(12)) {
     case 0:
       if (cluster_.IsUp(i)) {
         const bool machine_crash = rnd_.OneIn(4);
@@ -251,6 +251,23 @@ void Scenario::RandomFault() {
           store->FailNextCompacts(k, full);
           break;
       }
+      break;
+    }
+    case 11: {
+      // Its data directory is lost, once every other member that is up holds what it holds
+      // (then no acknowledged write had its only copy there).
+      if (!cluster_.IsUp(i)) break;
+      const crdt::CausalContext& held = cluster_.member(i)->map().context();
+      int others = 0;
+      bool replicated = true;
+      for (int k = 0; k < n && replicated; ++k) {
+        if (k == i || !cluster_.IsUp(k)) continue;
+        ++others;
+        replicated = cluster_.member(k)->map().context().Includes(held);
+      }
+      if (others == 0 || !replicated) break;
+      Trace("kill -9 " + cluster_.name(i) + " and wipe its data directory");
+      cluster_.KillAndWipe(i);
       break;
     }
     case 9: {
