@@ -57,6 +57,10 @@ class Scenario {
     if (rnd_.OneIn(6)) s.restart = sidecar::RestartPolicy::kTransient;
     return s;
   }
+  // Member i's declaration of `name` (workload/<name>), and whether it is the one the last
+  // acknowledged apply left (or no apply was acknowledged since the last clean delete).
+  std::optional<std::string_view> Declaration(int i, const std::string& name);
+  bool HasSeenLastApply(int i, const std::string& name);
   void Apply(const std::string& name, int variant);
   void Delete(const std::string& name);
   void RandomFault();
@@ -74,13 +78,14 @@ class Scenario {
   // A delete or apply whose answer never came, or a delete that may lose to an apply it did
   // not see (add-wins: a delete removes only the writes its member had seen).
   std::set<std::string> in_doubt_;
-  // The declaration each acknowledged apply left on its member (workload/<name>): a member
-  // whose map holds it has seen that apply.
+  // The declaration the last acknowledged apply left on its member (workload/<name>): a member
+  // whose map holds it has seen that apply, and every apply before it that its member had seen.
   std::map<std::string, std::string> applied_record_;
-  // Names with an apply that was refused: it may have been written all the same (a member that
-  // failed to persist it still holds it and sends it on), and a later delete that has not seen
-  // it leaves it standing.
-  std::set<std::string> maybe_written_;
+  // Names whose writes may be concurrent: an apply made on a member that had not seen the last
+  // acknowledged one, or an apply that was refused (it may have been written all the same: a
+  // member that failed to persist it still holds it and sends it on). A later delete may not
+  // have seen every one of them, and the ones it has not seen stand (add-wins).
+  std::set<std::string> contested_;
   int applies_ = 0;
   int faults_ = 0;
   bool partitioned_ = false;
@@ -104,25 +109,33 @@ void Scenario::ListEndpoint(int i, bool listed) {
   }
 }
 
+std::optional<std::string_view> Scenario::Declaration(int i, const std::string& name) {
+  return cluster_.member(i)->map().Get(sidecar::RecordKey(sidecar::kWorkloadPrefix, name));
+}
+
+bool Scenario::HasSeenLastApply(int i, const std::string& name) {
+  auto applied = applied_record_.find(name);
+  return applied == applied_record_.end() || Declaration(i, name) == applied->second;
+}
+
 void Scenario::Apply(const std::string& name, int variant) {
   int i = RandomUp();
   if (i < 0) return;
   Trace("apply " + name + " via " + cluster_.name(i));
   in_doubt_.insert(name);
+  if (!HasSeenLastApply(i, name)) contested_.insert(name);
   std::vector<sidecar::ApplyRequest> reqs;
   reqs.push_back({MakeSpec(name, variant), std::nullopt});
   cluster_.member(i)->Apply(std::move(reqs), [this, name, i](auto result) {
     if (result.ok()) {
-      std::optional<std::string_view> record =
-          cluster_.member(i)->map().Get(sidecar::RecordKey(sidecar::kWorkloadPrefix, name));
-      applied_record_[name] = std::string(record.value_or(""));
+      applied_record_[name] = std::string(Declaration(i, name).value_or(""));
       declared_.insert(name);
       deleted_.erase(name);
       in_doubt_.erase(name);
       ++applies_;
     } else {
       Trace("apply " + name + " refused: " + result.status().ToString());
-      maybe_written_.insert(name);
+      contested_.insert(name);
     }
   });
 }
@@ -132,22 +145,18 @@ void Scenario::Delete(const std::string& name) {
   if (i < 0) return;
   Trace("delete " + name + " via " + cluster_.name(i));
   in_doubt_.insert(name);
-  // Whether this member has seen the last acknowledged apply: if not (a partition, or the
-  // apply's delta still on its way), that apply survives the delete.
-  std::optional<std::string_view> record =
-      cluster_.member(i)->map().Get(sidecar::RecordKey(sidecar::kWorkloadPrefix, name));
-  auto applied = applied_record_.find(name);
-  const bool concurrent = maybe_written_.count(name) > 0 ||
-                          (applied != applied_record_.end() && record != applied->second);
+  // A delete whose member has not seen the last acknowledged apply (a partition, or the
+  // apply's delta still on its way), or of a contested name, may leave an apply standing.
+  const bool concurrent = contested_.count(name) > 0 || !HasSeenLastApply(i, name);
   cluster_.member(i)->Delete(name, [this, name, concurrent](auto result) {
     if (result.ok()) {
       declared_.erase(name);
       deleted_.insert(name);
       if (concurrent) {
-        Trace("delete " + name +
-              " may lose to an apply its member had not seen, or to a refused one");
+        Trace("delete " + name + " may lose to an apply its member had not seen");
       } else {
         in_doubt_.erase(name);
+        applied_record_.erase(name);
       }
     }
   });
