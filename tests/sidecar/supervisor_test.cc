@@ -669,6 +669,32 @@ TEST_F(SupervisorTest, AMemberListedAgainRunsNothingUntilItHasCaughtUp) {
   EXPECT_EQ(cluster_->RunningCounts().size(), 60u);
 }
 
+// An agent paused past the deadline (SIGSTOP, a starved CPU) is taken for dead and its
+// workloads are taken over, while its children run on: two copies, which nothing in the agent
+// can prevent. Once it runs again, it stops its copies within one sync round and takes nobody
+// for dead on the strength of its own stall.
+TEST_F(SupervisorTest, APausedAgentStopsWhatWasTakenOverOnceItRunsAgain) {
+  Boot(3);
+  ASSERT_TRUE(Apply(0, Specs(30)).ok());
+  Run(seconds(1));
+  const size_t on_two = cluster_->RunningOn(2).size();
+  ASSERT_GT(on_two, 0u);
+  cluster_->Freeze(2, seconds(3));
+  Run(milliseconds(2900), 2);
+  EXPECT_TRUE(cluster_->IsFrozen(2));
+  EXPECT_EQ(cluster_->RunningOn(2).size(), on_two);  // it handled nothing: they run on
+  Run(milliseconds(600), 2);                         // it thaws, and stops its copies
+  EXPECT_FALSE(cluster_->IsFrozen(2));
+  EXPECT_TRUE(cluster_->RunningOn(2).empty());
+  Run(seconds(3));
+  EXPECT_EQ(cluster_->RunningCounts().size(), 30u);
+  for (int i = 0; i < 3; ++i) {
+    for (const MemberInfo& m : cluster_->member(i)->Members()) {
+      EXPECT_EQ(m.status, MemberStatus::kAlive) << cluster_->name(i) << " sees " << m.name;
+    }
+  }
+}
+
 TEST_F(SupervisorTest, FinishedStaysFinishedWhenItsMemberDies) {
   Boot(3);
   ASSERT_TRUE(Apply(0, {Spec("batch", RestartPolicy::kTransient)}).ok());

@@ -18,7 +18,7 @@ SimCluster::SimCluster(const SimClusterOptions& options)
   }
   for (Member& m : members_) {
     m.meter.read = &options_.work_clock;
-    m.clock = std::make_unique<MemberClock>(&clock_, &m.meter);
+    m.clock = std::make_unique<MemberClock>(&clock_, &m.meter, &m.frozen_until);
   }
   // HERD_SIM_TRACE=1: every log line, stamped with simulated time.
   if (std::getenv("HERD_SIM_TRACE") != nullptr) {
@@ -65,7 +65,12 @@ void SimCluster::Start(int i) {
   m.runner->SetExitCallback(
       [sup](sidecar::InstanceId id, const sidecar::ChildExit& e) { sup->OnChildExit(id, e); });
   sup->SetDeclaredMembers(DeclaredBy(i));
-  network_.SetReceiver(m.name, [sup, meter = &m.meter](std::string_view bytes) {
+  network_.SetReceiver(m.name, [this, i, sup, meter = &m.meter](std::string_view bytes) {
+    if (IsFrozen(i)) {
+      WhenAwake(i,
+                [bytes = std::string(bytes)](sidecar::Supervisor* s) { s->OnPeerMessage(bytes); });
+      return;
+    }
     meter->Run([&] { sup->OnPeerMessage(bytes); });
   });
   Status s = sup->Start();
@@ -83,13 +88,32 @@ std::map<std::string, std::string> SimCluster::DeclaredBy(int i) const {
 
 void SimCluster::Declare(int i, const std::vector<int>& members) {
   members_[i].declared = members;
-  if (sidecar::Supervisor* sup = members_[i].supervisor.get()) {
-    AsMember(i, [&] { sup->SetDeclaredMembers(DeclaredBy(i)); });
+  if (members_[i].supervisor) {
+    WhenAwake(i, [this, i](sidecar::Supervisor* s) { s->SetDeclaredMembers(DeclaredBy(i)); });
   }
+}
+
+void SimCluster::WhenAwake(int i, std::function<void(sidecar::Supervisor*)> fn) {
+  Member& m = members_[i];
+  if (!IsFrozen(i)) {
+    if (m.supervisor) AsMember(i, [&] { fn(m.supervisor.get()); });
+    return;
+  }
+  // A timer of the member's clock: it fires once the member thaws, as its own events do.
+  m.clock->Schedule(Clock::Duration::zero(), [this, i, incarnation = m.incarnation, fn] {
+    if (members_[i].supervisor && members_[i].incarnation == incarnation) {
+      fn(members_[i].supervisor.get());
+    }
+  });
+}
+
+void SimCluster::Freeze(int i, Clock::Duration d) {
+  if (members_[i].supervisor) members_[i].frozen_until = clock_.Now() + d;
 }
 
 void SimCluster::Down(int i) {
   Member& m = members_[i];
+  m.frozen_until = {};  // a killed process is not stopped any more
   network_.SetReceiver(m.name, nullptr);
   if (m.runner) {
     m.runner->SetExitCallback([](sidecar::InstanceId, const sidecar::ChildExit&) {});

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -45,20 +46,42 @@ struct WorkMeter {
 };
 
 // One member's view of the cluster's clock: the same time and timers, with the work each of
-// its timers does charged to the member's meter.
+// its timers does charged to the member's meter. While the member is frozen (its process
+// stopped, SimCluster::Freeze), a timer that falls due waits, and fires when it thaws.
 class MemberClock : public Clock {
  public:
-  MemberClock(SimulatedClock* clock, WorkMeter* meter) : clock_(clock), meter_(meter) {}
+  MemberClock(SimulatedClock* clock, WorkMeter* meter, const TimePoint* frozen_until)
+      : clock_(clock), meter_(meter), frozen_until_(frozen_until) {}
   TimePoint Now() const override { return clock_->Now(); }
   int64_t WallMillis() const override { return clock_->WallMillis(); }
   TimerId Schedule(Duration delay, std::function<void()> fn) override {
-    return clock_->Schedule(delay, [meter = meter_, fn = std::move(fn)] { meter->Run(fn); });
+    const TimerId id = ++last_id_;
+    Arm(id, delay, std::make_shared<std::function<void()>>(std::move(fn)));
+    return id;
   }
-  bool Cancel(TimerId id) override { return clock_->Cancel(id); }
+  bool Cancel(TimerId id) override {
+    auto it = armed_.find(id);
+    if (it == armed_.end()) return false;
+    clock_->Cancel(it->second);
+    armed_.erase(it);
+    return true;
+  }
 
  private:
+  // Arms timer `id` on the shared clock (again, when it fell due while frozen).
+  void Arm(TimerId id, Duration delay, std::shared_ptr<std::function<void()>> fn) {
+    armed_[id] = clock_->Schedule(delay, [this, id, fn] {
+      if (clock_->Now() < *frozen_until_) return Arm(id, *frozen_until_ - clock_->Now(), fn);
+      armed_.erase(id);
+      meter_->Run(*fn);
+    });
+  }
+
   SimulatedClock* clock_;
   WorkMeter* meter_;
+  const TimePoint* frozen_until_;
+  TimerId last_id_ = 0;
+  std::unordered_map<TimerId, TimerId> armed_;  // this clock's ids -> the shared clock's
 };
 
 struct SimClusterOptions {
@@ -96,6 +119,10 @@ class SimCluster {
   void KillAndWipe(int i);
   // SIGTERM: graceful handoff; the member goes down once it reports done.
   void Shutdown(int i);
+  // SIGSTOP, then SIGCONT after `d` (a pause, a starved CPU): the agent handles nothing
+  // meanwhile, its timers, peer messages and children's exits wait, while its children run on.
+  void Freeze(int i, Clock::Duration d);
+  bool IsFrozen(int i) const { return clock_.Now() < members_[i].frozen_until; }
   // What member i's membership source lists from now on (the members it would see in the
   // EndpointSlices of a Kubernetes watch, each member through its own watch), kept across its
   // restarts. By default every member lists every member.
@@ -135,12 +162,16 @@ class SimCluster {
     std::unique_ptr<sidecar::Supervisor> supervisor;
     uint64_t incarnation = 0;
     std::vector<int> declared;  // what its membership source lists (Declare)
+    Clock::TimePoint frozen_until{};
     bool stopping = false;
     WorkMeter meter;
     std::unique_ptr<MemberClock> clock;  // charges its timers to `meter`
   };
   void Down(int i);
   std::map<std::string, std::string> DeclaredBy(int i) const;
+  // Runs `fn` (a call into member i's current incarnation) now, or when it thaws; dropped if
+  // that incarnation is gone by then.
+  void WhenAwake(int i, std::function<void(sidecar::Supervisor*)> fn);
 
   SimClusterOptions options_;
   bool traced_ = false;

@@ -40,7 +40,8 @@ class Scenario {
   int RandomUp() {
     std::vector<int> up;
     for (int i = 0; i < cluster_.size(); ++i) {
-      if (cluster_.IsUp(i) && !cluster_.IsStopping(i) && cluster_.member(i)->ready()) {
+      if (cluster_.IsUp(i) && !cluster_.IsStopping(i) && !cluster_.IsFrozen(i) &&
+          cluster_.member(i)->ready()) {
         up.push_back(i);
       }
     }
@@ -166,7 +167,7 @@ void Scenario::RandomFault() {
   ++faults_;
   const int n = cluster_.size();
   int i = static_cast<int>(rnd_.Uniform(n));
-  switch (rnd_.Uniform(12)) {
+  switch (rnd_.Uniform(13)) {
     case 0:
       if (cluster_.IsUp(i)) {
         const bool machine_crash = rnd_.OneIn(4);
@@ -181,7 +182,7 @@ void Scenario::RandomFault() {
       }
       break;
     case 2:
-      if (cluster_.IsUp(i) && !cluster_.IsStopping(i)) {
+      if (cluster_.IsUp(i) && !cluster_.IsStopping(i) && !cluster_.IsFrozen(i)) {
         Trace("SIGTERM " + cluster_.name(i));
         cluster_.Shutdown(i);
       }
@@ -277,6 +278,15 @@ void Scenario::RandomFault() {
       if (others == 0 || !replicated) break;
       Trace("kill -9 " + cluster_.name(i) + " and wipe its data directory");
       cluster_.KillAndWipe(i);
+      break;
+    }
+    case 12: {
+      // The agent stops (SIGSTOP, a starved CPU) for up to 3 s while its children run on.
+      if (!cluster_.IsUp(i) || cluster_.IsFrozen(i)) break;
+      const Clock::Duration pause = milliseconds(100 + rnd_.Uniform(2900));
+      Trace("freeze " + cluster_.name(i) + " for " +
+            std::to_string(std::chrono::duration_cast<milliseconds>(pause).count()) + " ms");
+      cluster_.Freeze(i, pause);
       break;
     }
     case 9: {

@@ -1,8 +1,9 @@
 // A randomized scenario on a SimCluster: applies, deletes, spec changes, child crashes, kills
 // and restarts of members, graceful shutdowns, partitions, lossy links, late joins (half of
 // them listed by the others only once ready), endpoints that leave the membership source and
-// come back (each member's watch seeing it at its own time), full disks, and data directories
-// lost once their writes had reached the others, all from one seed. After the faults stop, the
+// come back (each member's watch seeing it at its own time), full disks, data directories
+// lost once their writes had reached the others, and agents paused (SIGSTOP) for up to 3 s
+// while their children run on, all from one seed. After the faults stop, the
 // cluster must settle into the invariants:
 //   - every declared workload that has not finished runs exactly once,
 //   - on a live member that the map names as owner (under active redistribution: on the
