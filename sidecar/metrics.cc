@@ -71,6 +71,7 @@ MetricsSnapshot TakeMetricsSnapshot(const Supervisor& supervisor, const Store* s
   s.crdt_tombstones = map.tombstone_count();
   s.crdt_entries = map.entry_count() - std::min(map.entry_count(), map.tombstone_count());
   if (store != nullptr) s.store_log_bytes = store->log_bytes();
+  s.store_writable = supervisor.store_writable();
   return s;
 }
 
@@ -190,6 +191,10 @@ std::vector<MetricFamily> SnapshotFamilies(const MetricsSnapshot& s, uint64_t se
                       static_cast<double>(s.store_log_bytes)));
   out.push_back(Counter("herd_store_errors_total", "Store append and sync failures",
                         static_cast<double>(c.store_errors)));
+  out.push_back(Gauge("herd_store_writable",
+                      "1 when this member can persist writes; 0 while its store fails and it "
+                      "refuses API writes",
+                      s.store_writable));
   return out;
 }
 

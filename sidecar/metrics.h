@@ -46,6 +46,7 @@ struct MetricsSnapshot {
   uint64_t crdt_entries = 0;     // live values in the map
   uint64_t crdt_tombstones = 0;  // tombstones not yet collected
   uint64_t store_log_bytes = 0;
+  bool store_writable = true;
 };
 
 // Copies what the metrics need (store: for the log size; may be null). Call on the

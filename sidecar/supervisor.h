@@ -128,6 +128,9 @@ class Supervisor {
   void SetMembers(const std::map<std::string, std::string>& members, Reply<bool> reply);
   std::vector<MemberInfo> Members() const { return view_.List(); }
   bool HasQuorum() const { return view_.HasQuorum(); }
+  // False while the store fails (a full disk, a failed fsync): API writes are refused with
+  // StoreUnavailable until a snapshot, tried once a second, succeeds.
+  bool store_writable() const { return store_error_.ok(); }
   // Replies OK once this member sees a quorum, kDeadlineExceeded after `timeout`.
   void WaitForQuorum(Clock::Duration timeout, Reply<bool> reply);
 

@@ -201,6 +201,21 @@ TEST_F(MetricsTest, APartitionHealIsRepairedByAntiEntropy) {
   EXPECT_GT(Sum("herd_sync_anti_entropy_rounds_total"), before);
 }
 
+TEST_F(MetricsTest, AFailingStoreIsShownUntilItRecovers) {
+  Boot(3);
+  EXPECT_EQ(Get(0, "herd_store_writable"), 1);
+  cluster_->store(0)->FailNextSyncs(1, Status(StatusCode::kInternal, "fsync: EIO"));
+  std::optional<Result<std::vector<ApplyOutcome>>> out;
+  cluster_->member(0)->Apply({{Spec("d"), std::nullopt}}, [&](auto r) { out = std::move(r); });
+  while (!out) cluster_->RunFor(milliseconds(1));
+  ASSERT_FALSE(out->ok());
+  EXPECT_EQ(Get(0, "herd_store_writable"), 0);
+  EXPECT_EQ(Get(0, "herd_store_errors_total"), 1);
+  EXPECT_EQ(Get(1, "herd_store_writable"), 1);
+  cluster_->RunFor(seconds(2));  // the next probe's snapshot succeeds
+  EXPECT_EQ(Get(0, "herd_store_writable"), 1);
+}
+
 TEST_F(MetricsTest, ARebalanceCountsHandoffsAndTheirDurations) {
   Boot(3);
   cluster_->Kill(2);
