@@ -134,13 +134,9 @@ std::shared_ptr<const crdt::Delta> Supervisor::PersistOwnWrites(std::string* enc
 void Supervisor::Persist(std::string_view encoded_delta) {
   Status s = store_.Append(encoded_delta);
   if (!s.ok()) {
-    ++counters_.store_errors;
-    if (store_error_.ok()) LOG_ERROR("store_append_failed", {{"error", s.ToString()}});
-    // The writes of this group commit are not durable here: their replies must say so, new
-    // API writes are refused until the store works again (CheckWritable), and then the whole
-    // map is written as a snapshot, since the log misses what failed.
+    // The writes of this group commit are not durable here: their replies must say so.
     if (append_error_.ok()) append_error_ = s;
-    store_error_ = s;
+    StoreFailed("store_append_failed", s);
     return;
   }
   if (!store_error_.ok()) {
@@ -152,14 +148,15 @@ void Supervisor::Persist(std::string_view encoded_delta) {
 
 void Supervisor::SyncAppended() {
   Status s = store_.Sync();  // no fsync when nothing is pending
-  if (!s.ok()) {
-    ++counters_.store_errors;
-    if (!sync_failing_) LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
-    sync_failing_ = true;
-    store_error_ = s;  // until a snapshot has rewritten it all (RecoverStore)
-    return;
-  }
-  sync_failing_ = false;
+  if (!s.ok()) StoreFailed("store_sync_failed", s);
+}
+
+void Supervisor::StoreFailed(std::string_view event, const Status& s) {
+  ++counters_.store_errors;
+  if (store_error_.ok()) LOG_ERROR(event, {{"error", s.ToString()}});
+  // What failed may be missing from the disk: API writes are refused (CheckWritable) until a
+  // snapshot has rewritten the whole map (RecoverStore).
+  store_error_ = s;
 }
 
 void Supervisor::RecoverStore() {
@@ -203,13 +200,7 @@ void Supervisor::Flush() {
     const Clock::TimePoint sync_start = clock_.Now();
     Status s = store_.Sync();
     counters_.store_sync.Observe(clock_.Now() - sync_start);
-    if (!s.ok()) {
-      ++counters_.store_errors;
-      LOG_ERROR("store_sync_failed", {{"error", s.ToString()}});
-      // What failed may be lost from the disk: writes are refused until a snapshot has
-      // rewritten the whole map (RecoverStore).
-      store_error_ = s;
-    }
+    if (!s.ok()) StoreFailed("store_sync_failed", s);
     if (s.ok()) s = append_error;
     if (!s.ok()) {
       // 503 StoreUnavailable: the write is in memory and goes to the peers (who persist it),
@@ -253,7 +244,12 @@ const std::string& Supervisor::EncodedContext() {
 void Supervisor::SendTo(const std::string& peer, PeerMessageType type, uint64_t seq,
                         std::string_view delta, const std::vector<HeardReport>* heard) {
   std::string address = view_.AddressOf(peer);
-  if (address.empty()) return;
+  if (!address.empty()) SendToAddress(peer, address, type, seq, delta, heard);
+}
+
+void Supervisor::SendToAddress(const std::string& peer, const std::string& address,
+                               PeerMessageType type, uint64_t seq, std::string_view delta,
+                               const std::vector<HeardReport>* heard) {
   PeerMessage m;
   m.type = type;
   m.sender = options_.name;
@@ -356,19 +352,13 @@ void Supervisor::AnswerRefused(const std::string& peer, const crdt::CausalContex
   if (to == former_addresses_.end()) return;
   // What it lacks when it lacks something, else a heartbeat: either way it hears this member.
   const crdt::Delta missing = map_.DeltaSince(context);
-  const std::string missing_bytes = missing.empty() ? std::string() : crdt::EncodeDelta(missing);
-  PeerMessage reply{missing.empty() ? PeerMessageType::kHeartbeat : PeerMessageType::kDelta,
-                    options_.name,
-                    options_.incarnation,
-                    hlc_.last(),
-                    0,
-                    EncodedContext(),
-                    missing_bytes,
-                    missing.empty() ? view_.Reports() : std::vector<HeardReport>{}};
-  std::string encoded = EncodePeerMessage(reply);
-  CountSent(reply.type, encoded.size());
-  if (!missing.empty()) ++counters_.anti_entropy_rounds;
-  transport_.Send(peer, to->second, std::move(encoded));
+  if (missing.empty()) {
+    const std::vector<HeardReport> heard = view_.Reports();
+    SendToAddress(peer, to->second, PeerMessageType::kHeartbeat, 0, {}, &heard);
+    return;
+  }
+  ++counters_.anti_entropy_rounds;
+  SendToAddress(peer, to->second, PeerMessageType::kDelta, 0, crdt::EncodeDelta(missing));
 }
 
 void Supervisor::OnDiff(const crdt::Diff& d) {

@@ -221,6 +221,10 @@ class Supervisor {
   // `heard`: what a heartbeat reports (MembershipView::Reports).
   void SendTo(const std::string& peer, PeerMessageType type, uint64_t seq, std::string_view delta,
               const std::vector<HeardReport>* heard = nullptr);
+  // The same to an address given (a refused former member's, which the view no longer has).
+  void SendToAddress(const std::string& peer, const std::string& address, PeerMessageType type,
+                     uint64_t seq, std::string_view delta,
+                     const std::vector<HeardReport>* heard = nullptr);
   void Persist(std::string_view encoded_delta);
   // Appends this member's writes since the last call as one log record (AwLwwMap::
   // OwnWritesSince): a group commit appends once, not once per write. Returns them (null when
@@ -231,6 +235,9 @@ class Supervisor {
   // deltas, this member's own status writes), so that what it acknowledged is on disk within a
   // heartbeat, not only at the next API write here.
   void SyncAppended();
+  // A failed append or sync: counted, logged once per stretch of failures, and the store is
+  // in error (store_error_) until RecoverStore's snapshot succeeds.
+  void StoreFailed(std::string_view event, const Status& s);
   void MaybeCompact();
   // Writes the whole map as a snapshot; on success the store works again (store_error_ OK).
   void RecoverStore();
@@ -429,7 +436,6 @@ class Supervisor {
   std::string encoded_context_;
   bool context_dirty_ = true;
   bool writing_ = false;            // inside Write: the map's diffs are this member's writes
-  bool sync_failing_ = false;       // SyncAppended's last fsync failed (logged once)
   uint64_t persisted_counter_ = 0;  // this member's writes up to here are in the store's log
   size_t unpersisted_bytes_ = 0;    // value bytes written since (a record stays well bounded)
 
