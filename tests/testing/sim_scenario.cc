@@ -241,26 +241,26 @@ void Scenario::RandomFault() {
     case 8:
       Apply("late-" + std::to_string(faults_), 0);
       break;
+    case 9: {
+      const bool listed = unlisted_.count(i) > 0;
+      // Never all of them at once: a source that lists nobody is a broken one.
+      if (!listed && unlisted_.size() + 1 >= static_cast<size_t>(n)) break;
+      Trace(std::string(listed ? "endpoint back " : "endpoint gone ") + cluster_.name(i));
+      ListEndpoint(i, listed);
+      break;
+    }
     case 10: {
       // The disk fills up for a while: its next appends, syncs or compactions fail.
+      using Fail = void (sidecar::FakeStore::*)(int, Status);
+      static constexpr std::pair<const char*, Fail> kKinds[] = {
+          {"appends", &sidecar::FakeStore::FailNextAppends},
+          {"syncs", &sidecar::FakeStore::FailNextSyncs},
+          {"compactions", &sidecar::FakeStore::FailNextCompacts}};
       const int k = 1 + static_cast<int>(rnd_.Uniform(20));
-      const Status full(StatusCode::kResourceExhausted, "no space left on device");
-      sidecar::FakeStore* store = cluster_.store(i);
-      switch (rnd_.Uniform(3)) {
-        case 0:
-          Trace("disk full on " + cluster_.name(i) + ": " + std::to_string(k) + " appends fail");
-          store->FailNextAppends(k, full);
-          break;
-        case 1:
-          Trace("disk full on " + cluster_.name(i) + ": " + std::to_string(k) + " syncs fail");
-          store->FailNextSyncs(k, full);
-          break;
-        default:
-          Trace("disk full on " + cluster_.name(i) + ": " + std::to_string(k) +
-                " compactions fail");
-          store->FailNextCompacts(k, full);
-          break;
-      }
+      const auto& [what, fail] = kKinds[rnd_.Uniform(3)];
+      Trace("disk full on " + cluster_.name(i) + ": " + std::to_string(k) + " " + what + " fail");
+      (cluster_.store(i)->*fail)(k,
+                                 Status(StatusCode::kResourceExhausted, "no space left on device"));
       break;
     }
     case 11: {
@@ -287,14 +287,6 @@ void Scenario::RandomFault() {
       Trace("freeze " + cluster_.name(i) + " for " +
             std::to_string(std::chrono::duration_cast<milliseconds>(pause).count()) + " ms");
       cluster_.Freeze(i, pause);
-      break;
-    }
-    case 9: {
-      const bool listed = unlisted_.count(i) > 0;
-      // Never all of them at once: a source that lists nobody is a broken one.
-      if (!listed && unlisted_.size() + 1 >= static_cast<size_t>(n)) break;
-      Trace(std::string(listed ? "endpoint back " : "endpoint gone ") + cluster_.name(i));
-      ListEndpoint(i, listed);
       break;
     }
   }
